@@ -1,0 +1,320 @@
+"""Emission: a `Program` -> a Python `ast` -> source text (astor) -> a compiled function.
+
+Lowering is whitelisted: every SymPy construct has an explicit numpy spelling here, and anything
+else is an internal error rather than silently wrong code.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import keyword
+import linecache
+import os
+import re
+import tempfile
+import warnings
+from pathlib import Path
+
+import sympy as sp
+
+from .ir import BroadcastTo, Copy, ExpandDims, FullLike, MatMul, ReduceSum, Transpose
+from .optimize import Program
+from .printing import ordered_terms
+from .scalar import log1p, where
+from .shapes import format_shape
+
+_NP_FUNCTIONS = {
+    sp.exp: "exp",
+    sp.log: "log",
+    sp.tanh: "tanh",
+    sp.Abs: "abs",
+    sp.sign: "sign",
+    log1p: "log1p",
+    where: "where",
+}
+_COMPARE = {
+    sp.GreaterThan: ast.GtE,
+    sp.StrictGreaterThan: ast.Gt,
+    sp.LessThan: ast.LtE,
+    sp.StrictLessThan: ast.Lt,
+}
+_RESERVED = {"np"} | set(keyword.kwlist)
+
+
+def _np(attr: str) -> ast.expr:
+    return ast.Attribute(ast.Name("np", ast.Load()), attr, ast.Load())
+
+
+def _call(func: ast.expr, *args: ast.expr, **kwargs: ast.expr) -> ast.Call:
+    return ast.Call(func, list(args), [ast.keyword(k, v) for k, v in kwargs.items()])
+
+
+def _const(value) -> ast.expr:
+    if isinstance(value, (int, float)) and value < 0:
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+    return ast.Constant(value)
+
+
+def _tuple(elts) -> ast.Tuple:
+    return ast.Tuple(list(elts), ast.Load())
+
+
+class Lowering:
+    """SymPy expressions (elementwise, with array operations folded in) -> numpy `ast` expressions."""
+
+    def __init__(self, names: dict):
+        self.names = names
+
+    def __call__(self, expr) -> ast.expr:
+        if isinstance(expr, sp.Symbol):
+            return ast.Name(self.names[expr], ast.Load())
+        if isinstance(expr, sp.Integer):
+            return _const(int(expr))
+        if isinstance(expr, sp.Rational):
+            return ast.BinOp(_const(int(expr.p)), ast.Div(), ast.Constant(int(expr.q)))
+        if isinstance(expr, sp.Float):
+            return _const(float(expr))
+        if isinstance(expr, sp.Add):
+            return self.add(expr)
+        if isinstance(expr, sp.Mul):
+            return self.mul(expr)
+        if isinstance(expr, sp.Pow):
+            return self.pow(expr)
+        if isinstance(expr, (sp.Max, sp.Min)):
+            return self.extremum(expr)
+        if type(expr) in _COMPARE:
+            return ast.Compare(self(expr.lhs), [_COMPARE[type(expr)]()], [self(expr.rhs)])
+        if expr.func in _NP_FUNCTIONS:
+            return _call(_np(_NP_FUNCTIONS[expr.func]), *(self(a) for a in expr.args))
+        method = getattr(self, f"op_{type(expr).__name__}", None)
+        if method is None:
+            raise NotImplementedError(f"symdiff cannot emit {type(expr).__name__}: {expr}")
+        return method(*expr.args)
+
+    def add(self, expr: sp.Add) -> ast.expr:
+        out = None
+        for term, negative in ordered_terms(expr):
+            node = self(term)
+            if out is None:
+                out = ast.UnaryOp(ast.USub(), node) if negative else node
+            else:
+                out = ast.BinOp(out, ast.Sub() if negative else ast.Add(), node)
+        return out
+
+    def mul(self, expr: sp.Mul) -> ast.expr:
+        coeff, factors = expr.as_coeff_mul()
+        if coeff < 0:
+            return ast.UnaryOp(ast.USub(), self(-expr))
+        numer, denom = [], []
+        if isinstance(coeff, sp.Rational):
+            numer += [sp.Integer(coeff.p)] if coeff.p != 1 else []
+            denom += [sp.Integer(coeff.q)] if coeff.q != 1 else []
+        elif coeff != 1:
+            numer.append(coeff)
+        for f in factors:
+            base, exp = f.as_base_exp()
+            if exp.is_number and exp.is_negative:
+                denom.append(base ** -exp)
+            else:
+                numer.append(f)
+        top = self._product(numer) if numer else ast.Constant(1)
+        return ast.BinOp(top, ast.Div(), self._product(denom)) if denom else top
+
+    def _product(self, factors) -> ast.expr:
+        out = self(factors[0])
+        for f in factors[1:]:
+            out = ast.BinOp(out, ast.Mult(), self(f))
+        return out
+
+    def pow(self, expr: sp.Pow) -> ast.expr:
+        base, exp = expr.args
+        if exp == sp.S.Half:
+            return _call(_np("sqrt"), self(base))
+        if exp.is_number and exp.is_negative:
+            return ast.BinOp(ast.Constant(1), ast.Div(), self(base ** -exp))
+        return ast.BinOp(self(base), ast.Pow(), self(exp))
+
+    def extremum(self, expr) -> ast.expr:
+        fn = _np("maximum" if isinstance(expr, sp.Max) else "minimum")
+        args = sorted(expr.args, key=lambda a: a.is_number)  # np.maximum(z, 0)
+        out = self(args[0])
+        for a in args[1:]:
+            out = _call(fn, out, self(a))
+        return out
+
+    # -- array operations ----------------------------------------------------------------------
+    def op_MatMul(self, a, b):
+        return ast.BinOp(self(a), ast.MatMult(), self(b))
+
+    def op_Transpose(self, a):
+        return ast.Attribute(self(a), "T", ast.Load())
+
+    def op_ReduceSum(self, a, axes, keepdims):
+        kwargs = {}
+        if len(axes) == 1:
+            kwargs["axis"] = self(axes[0])
+        elif len(axes) > 1:
+            kwargs["axis"] = _tuple(self(x) for x in axes)
+        if keepdims:
+            kwargs["keepdims"] = ast.Constant(True)
+        return _call(ast.Attribute(self(a), "sum", ast.Load()), **kwargs)
+
+    def op_ExpandDims(self, a, axes):
+        last = max(int(x) for x in axes)
+        index = [ast.Constant(None) if i in axes else ast.Slice() for i in range(last + 1)]
+        return ast.Subscript(self(a), _tuple(index) if len(index) > 1 else index[0], ast.Load())
+
+    def op_BroadcastTo(self, a, shape):
+        return _call(_np("broadcast_to"), self(a), _tuple(self(d) for d in shape))
+
+    def op_FullLike(self, like, value):
+        if value == 0:
+            return _call(_np("zeros_like"), self(like))
+        return _call(_np("full_like"), self(like), self(value))
+
+    def op_Copy(self, a):
+        return _call(ast.Attribute(self(a), "copy", ast.Load()))
+
+
+def _check_statements(param: str, shape: tuple, names: dict, bound: set) -> list[ast.stmt]:
+    """Bind the dimensions first seen in `param` and check the rest, with messages naming it."""
+    ndim = len(shape)
+    dims = ", ".join(str(int(d)) if d.is_Integer else names[d] for d in shape)
+    expected = f"({dims},)" if ndim == 1 else f"({dims})"
+    new = list(dict.fromkeys(d for d in shape if d.is_Symbol and d not in bound))
+    src = []
+    if new or not ndim:
+        src.append(
+            f"if {param}.ndim != {ndim}:\n"
+            f"    raise ValueError(f'{param}: expected a {ndim}-D array of shape {expected}, got shape {{{param}.shape}}')"
+        )
+    if new and len(new) == ndim:
+        src.append(f"{dims}{',' if ndim == 1 else ''} = {param}.shape")
+    elif ndim:
+        src += [f"{names[d]} = {param}.shape[{shape.index(d)}]" for d in new]
+        src.append(
+            f"if {param}.shape != {expected}:\n"
+            f"    raise ValueError(f'{param}: expected shape {expected} = {{{expected}}}, got {{{param}.shape}}')"
+        )
+    bound.update(new)
+    return ast.parse("\n".join(src)).body
+
+
+class _Names:
+    """Unique, readable Python identifiers."""
+
+    def __init__(self, taken):
+        self.taken = set(taken) | _RESERVED
+
+    def __call__(self, hint: str) -> str:
+        base = re.sub(r"\W", "_", hint) or "t"
+        if base[0].isdigit():
+            base = "_" + base
+        name, i = base, 1
+        while name in self.taken:
+            name, i = f"{base}{i}", i + 1
+        self.taken.add(name)
+        return name
+
+
+def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef:
+    """The `def` computing `program`."""
+    params = [str(p) for p in program.params]
+    fresh = _Names(params)
+    names: dict = {p: str(p) for p in program.params}
+    dims = sorted({d for shape in program.shapes.values() for d in shape if d.is_Symbol}, key=sp.default_sort_key)
+    for d in dims:
+        names[d] = fresh(str(d))
+    for stmt in program.statements:
+        names[stmt.target] = fresh(stmt.name)
+
+    body: list[ast.stmt] = []
+    if doc:
+        body.append(ast.Expr(ast.Constant(_indented(doc))))
+    bound: set = set()
+    for p in program.params:
+        body += _check_statements(names[p], program.shapes[p], names, bound)
+    for p, dtype in program.casts.items():
+        body.append(ast.parse(f"{names[p]} = {names[p]}.astype(np.{dtype})").body[0])
+
+    lower = Lowering(names)
+    grad_of = None
+    for stmt in program.statements:
+        if stmt.grad_of is not None and stmt.grad_of != grad_of:
+            text = " ".join(stmt.grad_of.snippet.split())
+            body.append(ast.Expr(_call(ast.Name("__comment__", ast.Load()), ast.Constant(f"grad of: {text}"))))
+        grad_of = stmt.grad_of
+        body.append(ast.Assign([ast.Name(names[stmt.target], ast.Store())], lower(stmt.expr)))
+    body.append(ast.Return(_returns(program.returns, lower)))
+    args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in params], kwonlyargs=[], kw_defaults=[], defaults=[])
+    return ast.FunctionDef(program.name, args, body, [], None, type_params=[]) if _HAS_TYPE_PARAMS \
+        else ast.FunctionDef(program.name, args, body, [], None)
+
+
+def _indented(doc: str) -> str:
+    """A docstring laid out for a function body."""
+    first, *rest = doc.strip("\n").split("\n")
+    return "\n".join([first] + [f"    {line}" if line else "" for line in rest] + ["    "])
+
+
+_HAS_TYPE_PARAMS = "type_params" in ast.FunctionDef._fields
+
+
+def _returns(returns, lower) -> ast.expr:
+    if isinstance(returns, tuple):
+        return _tuple(_returns(r, lower) for r in returns)
+    return lower(returns)
+
+
+_COMMENT = re.compile(r"^(\s*)__comment__\((.*)\)$", re.MULTILINE)
+
+
+def to_source(tree: ast.Module) -> str:
+    """Source text for a module AST: astor where it works, else `ast.unparse`."""
+    ast.fix_missing_locations(tree)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            import astor
+
+            source = astor.to_source(tree, pretty_source="".join)
+    except Exception:  # astor fails on ASTs newer than it knows
+        source = ast.unparse(tree) + "\n"
+    return _COMMENT.sub(lambda m: f"{m.group(1)}# {ast.literal_eval(m.group(2))}", source)
+
+
+def module_source(functions: list[ast.FunctionDef], doc: str | None = None) -> str:
+    body: list[ast.stmt] = []
+    if doc:
+        body.append(ast.Expr(ast.Constant(doc)))
+    body.append(ast.Import([ast.alias("numpy", "np")]))
+    body += functions
+    return to_source(ast.Module(body, type_ignores=[]))
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("SYMDIFF_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "symdiff"
+    )
+    return Path(root)
+
+
+def compile_module(source: str, stem: str) -> dict:
+    """Execute generated source as a module saved under a real file name, so that tracebacks and
+    `inspect.getsource` show the generated lines."""
+    digest = hashlib.sha1(source.encode()).hexdigest()[:12]
+    path = _cache_dir() / f"{stem}_{digest}.py"
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w") as f:
+                f.write(source)
+            os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: linecache still serves the source
+    filename = str(path)
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {"__name__": f"symdiff_generated_{stem}", "__file__": filename}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace

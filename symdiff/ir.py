@@ -1,0 +1,383 @@
+"""The IR: a DAG of nodes, each defined by one shallow SymPy expression over earlier nodes.
+
+This is the let-form `sympy.cse` returns. A node's definition is either
+
+* an elementwise expression: any scalar SymPy expression over node symbols, dimension symbols and
+  numbers, applied with numpy broadcasting (`softplus(z) - y*z`, `s/(K*N)`), or
+* an `ArrayOp` whose array operands are node symbols (`MatMul(x, w)`, `ReduceSum(dz, (0,), False)`).
+
+Shapes are tuples of dimension symbols (see `shapes`). `Value` is the builder handle: numpy-like
+operators on it create nodes, with elementwise chains kept as one lazy expression until something
+needs them materialized. A definition seen twice is one node.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import Location, ShapeError
+from .shapes import Dims, Shape, format_shape, matmul_shape
+
+
+class ArrayOp(sp.Function):
+    """An array operation: the first `arity` arguments are node symbols, the rest static."""
+
+    arity = 1
+
+    @property
+    def operands(self) -> tuple:
+        return self.args[: self.arity]
+
+
+class MatMul(ArrayOp):
+    """numpy.matmul of 1-D and 2-D operands."""
+
+    arity = 2
+
+    def _sympystr(self, printer):
+        a, b = (printer.parenthesize(arg, 60) for arg in self.args)
+        return f"{a} @ {b}"
+
+
+class Transpose(ArrayOp):
+    """Reversed axes (`a.T`)."""
+
+    def _sympystr(self, printer):
+        return f"{printer.parenthesize(self.args[0], 999)}.T"
+
+
+class ReduceSum(ArrayOp):
+    """Sum over `axes` (a Tuple), keeping them as size 1 when `keepdims`.
+
+    In a scheduled `Program`, empty `axes` means every axis (`x.sum()`).
+    """
+
+    @property
+    def axes(self) -> tuple[int, ...]:
+        return tuple(int(a) for a in self.args[1])
+
+    @property
+    def keepdims(self) -> bool:
+        return bool(self.args[2])
+
+    def _sympystr(self, printer):
+        arg = printer.doprint(self.args[0])
+        keep = ", keepdims=True" if self.keepdims else ""
+        return f"sum({arg}, axis={self.axes}{keep})"
+
+
+class ExpandDims(ArrayOp):
+    """New size-1 axes at positions `axes` of the result."""
+
+    @property
+    def axes(self) -> tuple[int, ...]:
+        return tuple(int(a) for a in self.args[1])
+
+    def _sympystr(self, printer):
+        index = ", ".join("None" if i in self.axes else ":" for i in range(max(self.axes) + 1))
+        return f"{printer.parenthesize(self.args[0], 999)}[{index}]"
+
+
+class BroadcastTo(ArrayOp):
+    """numpy.broadcast_to onto a shape (a Tuple of dimensions)."""
+
+    def _sympystr(self, printer):
+        return f"broadcast_to({printer.doprint(self.args[0])}, {format_shape(self.args[1])})"
+
+
+class FullLike(ArrayOp):
+    """An array of `like`'s shape and dtype filled with a constant (`np.full_like`)."""
+
+    def _sympystr(self, printer):
+        return f"full_like({printer.doprint(self.args[0])}, {printer.doprint(self.args[1])})"
+
+
+class Copy(ArrayOp):
+    """A fresh copy, so that no output aliases an input or another output."""
+
+    def _sympystr(self, printer):
+        return printer.doprint(self.args[0])
+
+
+VIEWS = (Transpose, ExpandDims, BroadcastTo)
+
+
+@dataclass(eq=False)
+class Node:
+    symbol: sp.Symbol
+    definition: sp.Expr | None  # None for a parameter
+    shape: Shape
+    name: str | None = None  # the user's name for the value, if it has one
+    statement: Location | None = None  # the source statement the node comes from
+    grad_of: Location | None = None  # for backward nodes: the statement they differentiate
+
+    @property
+    def is_param(self) -> bool:
+        return self.definition is None
+
+    @property
+    def is_elementwise(self) -> bool:
+        return self.definition is not None and not isinstance(self.definition, ArrayOp)
+
+
+class Graph:
+    """Nodes in creation order (a topological order), hash-consed by definition."""
+
+    def __init__(self, dims: Dims | None = None):
+        self.dims = dims or Dims()
+        self.nodes: dict[sp.Symbol, Node] = {}
+        self.params: list[sp.Symbol] = []
+        self._by_definition: dict[sp.Expr, sp.Symbol] = {}
+        self._symbol_names: Counter = Counter()
+        self.statement: Location | None = None  # provenance of new nodes
+        self.location: Location | None = None  # construct being built, for error messages
+        self.grad_of: Location | None = None
+        self.output: sp.Symbol | None = None
+
+    def __getitem__(self, symbol) -> Node:
+        return self.nodes[symbol]
+
+    def __contains__(self, symbol) -> bool:
+        return symbol in self.nodes
+
+    @contextlib.contextmanager
+    def context(self, **fields):
+        """Set `statement`, `location` or `grad_of` for the nodes built inside."""
+        saved = {k: getattr(self, k) for k in fields}
+        for k, v in fields.items():
+            setattr(self, k, v)
+        try:
+            yield
+        finally:
+            for k, v in saved.items():
+                setattr(self, k, v)
+
+    def _new_symbol(self, hint: str) -> sp.Symbol:
+        n = self._symbol_names[hint]
+        self._symbol_names[hint] += 1
+        return sp.Symbol(hint if n == 0 else f"{hint}_{n}", real=True)
+
+    def param(self, name: str, shape: Shape) -> Value:
+        symbol = self._new_symbol(name)
+        self.nodes[symbol] = Node(symbol, None, tuple(shape), name=name)
+        self.params.append(symbol)
+        return Value(self, symbol, tuple(shape), name)
+
+    def add(self, definition: sp.Expr, shape: Shape, name: str | None = None, hint: str = "t") -> sp.Symbol:
+        """The node defined by `definition`, created unless it exists (an anonymous one takes `name`)."""
+        existing = definition if definition in self.nodes else self._by_definition.get(definition)
+        if existing is not None:
+            node = self.nodes[existing]
+            if node.name is None and name is not None:
+                node.name = name
+            return existing
+        symbol = self._new_symbol(name or hint)
+        self.nodes[symbol] = Node(symbol, definition, tuple(shape), name, self.statement, self.grad_of)
+        self._by_definition[definition] = symbol
+        return symbol
+
+    def redefine(self, symbol: sp.Symbol, definition: sp.Expr) -> None:
+        """Give a node an equivalent definition (a rewrite that keeps its value)."""
+        node = self.nodes[symbol]
+        if self._by_definition.get(node.definition) == symbol:
+            del self._by_definition[node.definition]
+        node.definition = definition
+        self._by_definition.setdefault(definition, symbol)
+
+    def value(self, symbol: sp.Symbol) -> Value:
+        node = self.nodes[symbol]
+        return Value(self, symbol, node.shape, node.name or str(symbol))
+
+    def const(self, number) -> Value:
+        return Value(self, sp.sympify(number), (), repr(number))
+
+    def node_symbols(self, expr: sp.Expr) -> list[sp.Symbol]:
+        """The node symbols an expression reads, in a deterministic order."""
+        return sorted((s for s in expr.free_symbols if s in self.nodes), key=sp.default_sort_key)
+
+    def operands(self, node: Node) -> list[sp.Symbol]:
+        if node.is_param:
+            return []
+        if node.is_elementwise:
+            return self.node_symbols(node.definition)
+        return list(node.definition.operands)
+
+    def resolve_dims(self) -> None:
+        """Replace every unified dimension symbol by its representative."""
+        subs = self.dims.substitution()
+        if not subs:
+            return
+        for node in self.nodes.values():
+            node.shape = self.dims.resolve(node.shape)
+            if node.definition is not None:
+                node.definition = node.definition.xreplace(subs)
+        self._by_definition = {n.definition: s for s, n in self.nodes.items() if n.definition is not None}
+
+    def shape_error(self, message: str, hint: str | None = None) -> ShapeError:
+        return ShapeError(message, location=self.location, hint=hint)
+
+
+class Value:
+    """A handle on an array being built: a node symbol, or a lazy elementwise expression over nodes."""
+
+    __slots__ = ("graph", "expr", "shape", "label")
+    __array_ufunc__ = None  # numpy must not swallow `ndarray + Value`
+
+    def __init__(self, graph: Graph, expr: sp.Expr, shape: Shape, label: str | None = None):
+        self.graph = graph
+        self.expr = expr
+        self.shape = tuple(shape)
+        self.label = label or str(expr)
+
+    def __repr__(self) -> str:
+        return f"Value({self.expr}, shape={format_shape(self.shape)})"
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        """The node holding this value (created if the value is a lazy expression)."""
+        return self.graph.add(self.expr, self.shape)
+
+    def named(self, name: str) -> Value:
+        """This value materialized as a node called `name` (an assignment in the source)."""
+        symbol = self.graph.add(self.expr, self.shape, name=name)
+        return Value(self.graph, symbol, self.shape, name)
+
+    def is_zero(self) -> bool:
+        return self.expr == 0
+
+    # -- elementwise --------------------------------------------------------------------------
+    def _lift(self, other) -> Value:
+        return other if isinstance(other, Value) else self.graph.const(other)
+
+    def _binary(self, other, combine, symbol: str, reverse: bool = False) -> Value:
+        other = self._lift(other)
+        a, b = (other, self) if reverse else (self, other)
+        return elementwise(lambda x, y: combine(x, y), a, b, label=f"{a.label} {symbol} {b.label}")
+
+    def __add__(self, other):
+        return self._binary(other, lambda a, b: a + b, "+")
+
+    def __radd__(self, other):
+        return self._binary(other, lambda a, b: a + b, "+", reverse=True)
+
+    def __sub__(self, other):
+        return self._binary(other, lambda a, b: a - b, "-")
+
+    def __rsub__(self, other):
+        return self._binary(other, lambda a, b: a - b, "-", reverse=True)
+
+    def __mul__(self, other):
+        return self._binary(other, lambda a, b: a * b, "*")
+
+    def __rmul__(self, other):
+        return self._binary(other, lambda a, b: a * b, "*", reverse=True)
+
+    def __truediv__(self, other):
+        return self._binary(other, lambda a, b: a / b, "/")
+
+    def __rtruediv__(self, other):
+        return self._binary(other, lambda a, b: a / b, "/", reverse=True)
+
+    def __pow__(self, other):
+        return self._binary(other, lambda a, b: a**b, "**")
+
+    def __neg__(self):
+        return Value(self.graph, -self.expr, self.shape, f"-{self.label}")
+
+    def apply(self, fn, label: str | None = None) -> Value:
+        """A scalar SymPy function applied elementwise."""
+        return Value(self.graph, fn(self.expr), self.shape, label or f"{fn}({self.label})")
+
+    # -- array operations ---------------------------------------------------------------------
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    @property
+    def T(self) -> Value:
+        if self.ndim < 2:
+            return self
+        return array_op(self.graph, Transpose(self.symbol), self.shape[::-1], f"{self.label}.T")
+
+    def sum(self, axis=None, keepdims: bool = False) -> Value:
+        axes = normalize_axes(self.graph, axis, self.ndim)
+        if not axes:
+            return self
+        shape = tuple(1 if i in axes else d for i, d in enumerate(self.shape) if keepdims or i not in axes)
+        op = ReduceSum(self.symbol, sp.Tuple(*axes), sp.true if keepdims else sp.false)
+        return array_op(self.graph, op, shape, f"sum({self.label})", hint="total")
+
+    def expand_dims(self, axes: tuple[int, ...]) -> Value:
+        """New size-1 axes at `axes` of the result: the broadcastable form of a reduced value."""
+        if not axes:
+            return self
+        if self.ndim == 0 or not self.graph.node_symbols(self.expr):
+            return self  # scalars broadcast as they are
+        shape = list(self.shape)
+        for a in sorted(axes):
+            shape.insert(a, sp.Integer(1))
+        return array_op(self.graph, ExpandDims(self.symbol, sp.Tuple(*axes)), tuple(shape), self.label)
+
+    def broadcast_to(self, shape: Shape) -> Value:
+        if tuple(shape) == self.shape:
+            return self
+        return array_op(self.graph, BroadcastTo(self.symbol, sp.Tuple(*shape)), shape, self.label)
+
+
+def array_op(graph: Graph, op: ArrayOp, shape: Shape, label: str, hint: str = "t") -> Value:
+    """The node computing `op`, as a value."""
+    return Value(graph, graph.add(op, shape, hint=hint), shape, label)
+
+
+def elementwise(fn, *values: Value, label: str | None = None) -> Value:
+    """`fn` of the values' expressions, broadcast like numpy."""
+    graph = values[0].graph
+    shape = graph.dims.broadcast_shapes(*(v.shape for v in values))
+    if shape is None:
+        described = " and ".join(f"`{v.label}` of shape {format_shape(v.shape)}" for v in values)
+        raise graph.shape_error(
+            f"cannot broadcast {described}",
+            hint="numpy broadcasting needs each pair of trailing dimensions equal or 1.",
+        )
+    return Value(graph, fn(*(v.expr for v in values)), graph.dims.resolve(shape), label)
+
+
+def matmul(a: Value, b: Value) -> Value:
+    """a @ b with numpy's rules for 1-D and 2-D operands."""
+    graph = a.graph
+    label = f"{a.label} @ {b.label}"
+    for v in (a, b):
+        if v.ndim not in (1, 2):
+            raise graph.shape_error(
+                f"`{label}`: `{v.label}` has shape {format_shape(v.shape)}; matrix products take 1-D or 2-D arrays",
+                hint="Use `*` for products with scalars.",
+            )
+    shape = matmul_shape(graph.dims, a.shape, b.shape)
+    if shape is None:
+        raise graph.shape_error(
+            f"`{label}`: `{a.label}` has shape {format_shape(a.shape)} and `{b.label}` has shape "
+            f"{format_shape(b.shape)}; the inner dimensions must be equal",
+            hint="Check the operand order, or transpose one of them with `.T`.",
+        )
+    return array_op(graph, MatMul(a.symbol, b.symbol), shape, label, hint="mm")
+
+
+def normalize_axes(graph: Graph, axis, ndim: int) -> tuple[int, ...]:
+    """`axis` (None, an int or a tuple) as sorted non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    out = []
+    for a in axes:
+        if not isinstance(a, int) or not -ndim <= a < ndim:
+            raise graph.shape_error(f"axis {a!r} is out of range for an array of {ndim} dimensions")
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise graph.shape_error(f"repeated axis in {axis!r}")
+    return tuple(sorted(out))

@@ -1,0 +1,232 @@
+"""Optimization: stabilizing rewrites, stable numpy forms, common subexpressions and the schedule.
+
+`stabilize` runs on the forward graph before differentiation, so that calculus happens on stable
+primitives. `schedule` turns the differentiated graph into a `Program`: the live statements in
+order, elementwise code expanded into the cheapest stable numpy form for the dtype, repeated
+subexpressions computed once, and single-use intermediates folded into the statement that reads
+them.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+
+from .errors import Location
+from .ir import VIEWS, ArrayOp, Copy, Graph, ReduceSum
+from .scalar import log1p, relu, sigmoid, softplus, step, stop_gradient, where
+
+# -- stabilization ---------------------------------------------------------------------------
+
+_a = sp.Wild("a")
+_c = sp.Wild("c")
+
+#: Declarative rewrites to stable primitives, applied in order.
+REWRITES = (
+    (_c * sp.exp(_a) / (1 + sp.exp(_a)), _c * sigmoid(_a)),
+    (1 / (1 + sp.exp(_a)), sigmoid(-_a)),
+    (sp.log(1 + sp.exp(_a)), softplus(_a)),
+    (log1p(sp.exp(_a)), softplus(_a)),
+    (sp.log(sigmoid(_a)), -softplus(-_a)),
+    (sp.log(1 - sigmoid(_a)), -softplus(_a)),
+)
+
+_MAX_INLINED_OPS = 200
+
+
+def rewrite(expr: sp.Expr) -> sp.Expr:
+    for pattern, replacement in REWRITES:
+        expr = expr.replace(pattern, replacement)
+    return expr
+
+
+def stabilize(graph: Graph) -> None:
+    """Rewrite elementwise nodes to stable primitives (`log(1 + exp(x))` -> `softplus(x)`).
+
+    A pattern may span statements (`e = np.exp(z)` then `np.log(1 + e)`): where inlining the
+    elementwise nodes a definition reads lets a rewrite fire, the inlined form is kept.
+    """
+    for symbol, node in list(graph.nodes.items()):
+        if not node.is_elementwise:
+            continue
+        new = rewrite(node.definition)
+        inlined = _inline_elementwise(graph, node.definition)
+        if new == node.definition and inlined != node.definition and sp.count_ops(inlined) <= _MAX_INLINED_OPS:
+            candidate = rewrite(inlined)
+            if candidate != inlined:
+                new = candidate
+        if new != node.definition:
+            graph.redefine(symbol, new)
+
+
+def _inline_elementwise(graph: Graph, expr: sp.Expr) -> sp.Expr:
+    subs = {s: _inline_elementwise(graph, graph[s].definition) for s in graph.node_symbols(expr)
+            if graph[s].is_elementwise}
+    return expr.xreplace(subs) if subs else expr
+
+
+# -- stable numpy forms ------------------------------------------------------------------------
+
+
+def expand(expr: sp.Expr, dtype: str | None) -> sp.Expr:
+    """Primitives rewritten into the numpy operations that compute them stably.
+
+    With e = exp(-|x|) shared: softplus(x) = max(x, 0) + log1p(e); sigmoid(x) = where(x >= 0, 1, e)/(1 + e),
+    or exp(min(x, 0))/(1 + e) in float32, where it is cheaper than `where`.
+    """
+
+    def _sigmoid(x):
+        e = sp.exp(-sp.Abs(x))
+        top = sp.exp(sp.Min(x, 0)) if dtype == "float32" else where(x >= 0, 1, e)
+        return top / (1 + e)
+
+    replacements = {
+        sigmoid: _sigmoid,
+        softplus: lambda x: sp.Max(x, 0) + log1p(sp.exp(-sp.Abs(x))),
+        relu: lambda x: sp.Max(x, 0),
+        step: lambda x: where(x > 0, 1, 0),
+        stop_gradient: lambda x: x,
+    }
+    return expr.replace(lambda e: type(e) in replacements, lambda e: replacements[type(e)](*e.args))
+
+
+# -- the program -----------------------------------------------------------------------------
+
+
+@dataclass
+class Statement:
+    target: sp.Symbol
+    expr: sp.Expr  # an elementwise expression, possibly with array operations folded in
+    name: str  # what the value holds, for naming it
+    grad_of: Location | None = None
+
+
+@dataclass
+class Program:
+    """Straight-line code for one function: the emitter's input."""
+
+    name: str
+    params: list[sp.Symbol]
+    shapes: dict[sp.Symbol, tuple]
+    statements: list[Statement]
+    returns: object  # a symbol, or a (nested) tuple of symbols
+    casts: dict[sp.Symbol, str] = field(default_factory=dict)  # parameters to convert on entry
+
+
+def _flatten(returns) -> list:
+    if isinstance(returns, tuple):
+        return [s for r in returns for s in _flatten(r)]
+    return [returns]
+
+
+def _fresh_outputs(graph: Graph, returns):
+    """Copies where an output would alias an input, a view or another output."""
+    seen = set()
+
+    def fresh(symbol):
+        if isinstance(symbol, tuple):
+            return tuple(fresh(s) for s in symbol)
+        node = graph[symbol]
+        if symbol in seen or node.is_param or isinstance(node.definition, VIEWS):
+            with graph.context(statement=None, grad_of=node.grad_of):
+                symbol = graph.add(Copy(symbol), node.shape, name=node.name, hint="out")
+        seen.add(symbol)
+        return symbol
+
+    return fresh(returns)
+
+
+def _temp_name(expr: sp.Expr) -> str:
+    """A short name saying what a common subexpression holds: `exp_z`, `abs_z`..."""
+    symbols = sorted((s.name for s in expr.free_symbols if not s.is_integer), key=len)
+    if not symbols:
+        return "scale"
+    head = expr.func.__name__.lower() if isinstance(expr, sp.Function) else ""
+    base = {"exp": "exp", "abs": "abs", "log": "log", "log1p": "log1p", "where": "sel", "tanh": "tanh"}.get(head)
+    return f"{base}_{symbols[0]}" if base else "t"
+
+
+def schedule(graph: Graph, name: str, returns, *, dtype: str | None = None) -> Program:
+    """The program computing `returns` (symbols, possibly nested in tuples) from the parameters."""
+    returns = _fresh_outputs(graph, returns)
+    outputs = set(_flatten(returns))
+
+    live: set = set()
+    stack = list(outputs)
+    while stack:
+        s = stack.pop()
+        if s not in live:
+            live.add(s)
+            stack.extend(graph.operands(graph[s]))
+    order = [s for s in graph.nodes if s in live and not graph[s].is_param]
+
+    elementwise = [s for s in order if graph[s].is_elementwise]
+    exprs = {s: expand(graph[s].definition, dtype) for s in elementwise}
+    temps, reduced = sp.cse([exprs[s] for s in elementwise], symbols=_cse_symbols(), order="none")
+    exprs.update(zip(elementwise, reduced))
+    exprs.update({s: _array_op(graph, graph[s].definition) for s in order if not graph[s].is_elementwise})
+    exprs.update(temps)
+
+    uses = Counter()
+    for expr in exprs.values():
+        uses.update(s for s in expr.free_symbols if s in exprs or s in graph)
+    uses.update(outputs)
+
+    def inlined(s) -> bool:
+        node = graph.nodes.get(s)
+        if node is None or s in outputs or node.name is not None:
+            return False
+        return isinstance(node.definition, VIEWS) or uses[s] == 1
+
+    folded = {s: exprs[s] for s in order if inlined(s)}
+    temp_defs = dict(temps)
+    statements: list[Statement] = []
+    done: set = set()
+
+    def emit(s, name: str, grad_of):
+        expr = _fold(exprs[s], folded)
+        for dep in sorted(expr.free_symbols, key=sp.default_sort_key):
+            if dep in temp_defs and dep not in done:
+                done.add(dep)
+                emit(dep, _temp_name(temp_defs[dep]), grad_of)
+        statements.append(Statement(s, expr, name, grad_of))
+
+    for s in order:
+        if s not in folded:
+            node = graph[s]
+            emit(s, node.name or _node_name(node.definition), node.grad_of)
+    return Program(name, list(graph.params), {p: graph[p].shape for p in graph.params}, statements, returns)
+
+
+def _array_op(graph: Graph, op: ArrayOp) -> ArrayOp:
+    """A sum over every axis is written with no axes (`x.sum()`)."""
+    if isinstance(op, ReduceSum) and not op.keepdims and len(op.axes) == len(graph[op.args[0]].shape):
+        return ReduceSum(op.args[0], sp.Tuple(), sp.false)
+    return op
+
+
+def _fold(expr: sp.Expr, folded: dict) -> sp.Expr:
+    """Substitute the definitions of folded nodes, recursively."""
+    subs = {s: _fold(folded[s], folded) for s in expr.free_symbols if s in folded}
+    return expr.xreplace(subs) if subs else expr
+
+
+def _node_name(definition) -> str:
+    if isinstance(definition, ArrayOp):
+        return {"MatMul": "prod", "ReduceSum": "total", "Copy": "out"}.get(type(definition).__name__, "t")
+    return "t"
+
+
+def _cse_symbols():
+    i = 0
+    while True:
+        yield sp.Symbol(f"_cse{i}", real=True)
+        i += 1
+
+
+def dtype_name(dtype) -> str | None:
+    """'float32' or 'float64' for a numpy floating dtype, None for anything else."""
+    dtype = np.dtype(dtype)
+    return dtype.name if dtype.kind == "f" else None

@@ -1,0 +1,102 @@
+"""What a name in the user's function refers to, without running the function.
+
+A dotted call target (`np.matmul`, `F.binary_cross_entropy_with_logits`, an alias from
+`from ... import ... as ...`) resolves, in order, through the live module namespace, the module's
+import statements read from its source, and finally the dotted name as written: so torch-spelled
+code resolves on a machine without torch.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import sys
+import types
+
+from .ops import OPS
+from .source import FunctionSource
+
+BINARY_OPERATORS = {
+    ast.Add: "operator.add",
+    ast.Sub: "operator.sub",
+    ast.Mult: "operator.mul",
+    ast.Div: "operator.truediv",
+    ast.MatMult: "operator.matmul",
+    ast.Pow: "operator.pow",
+}
+UNARY_OPERATORS = {ast.USub: "operator.neg", ast.UAdd: "operator.pos"}
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    """`a.b.c` for a chain of attributes on a name, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _known_objects() -> dict[int, str]:
+    """Objects of already-imported modules that have an entry in OPS, by identity."""
+    known = {}
+    for name in OPS:
+        module_name, _, attr = name.rpartition(".")
+        module = sys.modules.get(module_name)
+        obj = getattr(module, attr, None) if module is not None else None
+        if obj is not None:
+            known.setdefault(id(obj), name)
+    return known
+
+
+class Resolver:
+    """Resolves the names a function's body uses, in its module's context."""
+
+    def __init__(self, source: FunctionSource):
+        self.source = source
+
+    def candidates(self, path: str) -> list[str]:
+        """Canonical dotted names `path` may stand for, most trusted first."""
+        root, _, rest = path.partition(".")
+        suffix = f".{rest}" if rest else ""
+        found = []
+        namespace = self.source.globals
+        if namespace is not None and root in namespace:
+            obj = namespace[root]
+            if isinstance(obj, types.ModuleType):
+                found.append(obj.__name__ + suffix)
+            else:
+                name = _known_objects().get(id(obj))
+                if name is not None:
+                    found.append(name + suffix)
+        if root in self.source.imports:
+            found.append(self.source.imports[root] + suffix)
+        found.append(path)
+        return found
+
+    def call(self, path: str) -> str | None:
+        """The OPS entry a call to `path` means, or None."""
+        for name in self.candidates(path):
+            if name in OPS:
+                return name
+        return None
+
+    def describe(self, path: str) -> str:
+        """The fullest name `path` is known by, for messages."""
+        return self.candidates(path)[0]
+
+    def suggest(self, path: str) -> str | None:
+        full = self.describe(path)
+        tail = full.rpartition(".")[2]
+        close = difflib.get_close_matches(full, OPS, n=1, cutoff=0.75)
+        close = close or [n for n in OPS if n.endswith("." + tail) and not n.startswith("operator.")]
+        return close[0] if close else None
+
+    def constant(self, name: str):
+        """A module-level number the function reads, or None."""
+        namespace = self.source.globals
+        if namespace is not None and name in namespace:
+            value = namespace[name]
+            return value if type(value) in (int, float) else None
+        return self.source.constants.get(name)

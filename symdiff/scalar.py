@@ -1,0 +1,73 @@
+"""Scalar primitives as SymPy functions that carry their own derivative.
+
+Elementwise array code is a scalar SymPy expression applied with numpy broadcasting; SymPy
+differentiates it. These primitives keep the calculus in stable terms (softplus' = sigmoid,
+never exp(z)/(1+exp(z))) and follow torch's conventions at kinks (relu'(0) = 0). How each one is
+computed in numpy is the emitter's business (see `optimize.expand_primitives`).
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+
+class _Real(sp.Function):
+    """A real-valued function of real arguments."""
+
+    def _eval_is_real(self):
+        return all(arg.is_real for arg in self.args)
+
+
+class sigmoid(_Real):
+    """1 / (1 + exp(-x))."""
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real
+
+
+class softplus(_Real):
+    """log(1 + exp(x))."""
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real
+
+
+class log1p(_Real):
+    """log(1 + x), accurate for small x."""
+
+    def fdiff(self, argindex=1):
+        return 1 / (1 + self.args[0])
+
+
+class step(_Real):
+    """1 where x > 0, else 0: the derivative of relu, 0 at the kink as in torch."""
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
+
+
+class relu(_Real):
+    """max(x, 0)."""
+
+    def fdiff(self, argindex=1):
+        return step(self.args[0])
+
+
+class stop_gradient(_Real):
+    """x, treated as a constant by differentiation (`detach`, `no_grad`)."""
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
+
+
+class where(sp.Function):
+    """numpy.where(cond, a, b); only produced when lowering, never differentiated."""
+
+
+PRIMITIVES = (sigmoid, softplus, log1p, step, relu, stop_gradient, where)

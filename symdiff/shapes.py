@@ -1,0 +1,123 @@
+"""Symbolic shapes: dimensions are SymPy symbols, equalities between them a union-find.
+
+A shape is a tuple of dimensions, each a SymPy `Integer` or a positive integer `Symbol`. Dimensions
+named by the user (`derive(shapes=...)`, annotations) are *rigid*: two different names are two sizes
+that may differ, so numpy broadcasting between them is refused at derive time. Dimensions read off
+a call's arguments are *flexible*: they carry the size seen (a hint) and unify with any dimension of
+the same size, or become a literal 1 where numpy would broadcast them.
+"""
+from __future__ import annotations
+
+import sympy as sp
+
+Shape = tuple
+
+
+def dim_symbol(name: str) -> sp.Symbol:
+    return sp.Symbol(name, integer=True, positive=True)
+
+
+class Dims:
+    """The dimension symbols of one derivation and what is known to be equal."""
+
+    def __init__(self):
+        self._parent: dict[sp.Symbol, sp.Expr] = {}
+        self._hint: dict[sp.Symbol, int] = {}
+        self._flexible: set[sp.Symbol] = set()
+        self._order: dict[sp.Symbol, int] = {}
+
+    def symbol(self, name: str, *, hint: int | None = None, flexible: bool = False) -> sp.Symbol:
+        """The dimension called `name` (the same symbol for the same name)."""
+        sym = dim_symbol(name)
+        if sym not in self._order:
+            self._order[sym] = len(self._order)
+            if hint is not None:
+                self._hint[sym] = hint
+            if flexible:
+                self._flexible.add(sym)
+        return sym
+
+    def find(self, dim) -> sp.Expr:
+        dim = sp.sympify(dim)
+        while dim in self._parent:
+            dim = self._parent[dim]
+        return dim
+
+    def resolve(self, shape: Shape) -> Shape:
+        return tuple(self.find(d) for d in shape)
+
+    def substitution(self) -> dict:
+        """Every unified symbol mapped to its representative (for `xreplace`)."""
+        return {s: self.find(s) for s in self._parent}
+
+    def hint(self, dim) -> int | None:
+        dim = self.find(dim)
+        return int(dim) if dim.is_Integer else self._hint.get(dim)
+
+    def _bind(self, sym: sp.Symbol, value: sp.Expr) -> sp.Expr:
+        self._parent[sym] = value
+        return value
+
+    def equal(self, a, b) -> sp.Expr | None:
+        """Unify two dimensions that must be equal; None when they cannot be."""
+        a, b = self.find(a), self.find(b)
+        if a == b:
+            return a
+        if a.is_Integer and b.is_Integer:
+            return None
+        if a.is_Integer:
+            a, b = b, a
+        if b.is_Integer:
+            if a in self._flexible and self._hint.get(a, int(b)) == int(b):
+                return self._bind(a, b)
+            return None
+        ha, hb = self._hint.get(a), self._hint.get(b)
+        if ha is not None and hb is not None and ha != hb:
+            return None
+        if self._order[a] > self._order[b]:
+            a, b = b, a
+        if b in self._flexible:
+            keep, drop = a, b
+        elif a in self._flexible:
+            keep, drop = b, a
+        else:
+            return None
+        if keep not in self._hint and drop in self._hint:
+            self._hint[keep] = self._hint[drop]
+        return self._bind(drop, keep)
+
+    def broadcast(self, a, b) -> sp.Expr | None:
+        """The dimension numpy broadcasting gives for `a` against `b`; None when they are incompatible."""
+        a, b = self.find(a), self.find(b)
+        if a == b or b == 1:
+            return a
+        if a == 1:
+            return b
+        for one, other in ((a, b), (b, a)):
+            if one in self._flexible and self._hint.get(one) == 1 and self.hint(other) != 1:
+                self._bind(one, sp.Integer(1))
+                return other
+        return self.equal(a, b)
+
+    def broadcast_shapes(self, *shapes: Shape) -> Shape | None:
+        ndim = max((len(s) for s in shapes), default=0)
+        out = [sp.Integer(1)] * ndim
+        for shape in shapes:
+            for i, d in enumerate(shape, start=ndim - len(shape)):
+                out[i] = self.broadcast(out[i], d)
+                if out[i] is None:
+                    return None
+        return tuple(out)
+
+
+def matmul_shape(dims: Dims, a: Shape, b: Shape) -> Shape | None:
+    """numpy.matmul's result shape for 1-D and 2-D operands; None when the inner sizes differ."""
+    if dims.equal(a[-1], b[0]) is None:
+        return None
+    return dims.resolve(a[:-1] + b[1:])
+
+
+def format_shape(shape: Shape) -> str:
+    """`(N, K)`, `(K,)`, `()`."""
+    inner = ", ".join(str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"

@@ -1,0 +1,191 @@
+"""Finding a function's source without running it: its `def`, its file, and what its names mean."""
+from __future__ import annotations
+
+import ast
+import importlib.util
+import inspect
+import linecache
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Location, SourceError, UnsupportedSyntaxError
+
+
+@dataclass
+class FunctionSource:
+    """A function's `def` (absolute positions) and the module context its names resolve in."""
+
+    name: str
+    filename: str
+    text: str  # the whole module's source
+    tree: ast.FunctionDef
+    globals: dict | None = None  # the live module namespace, when there is one
+    imports: dict[str, str] = field(default_factory=dict)  # alias -> dotted name, read statically
+    constants: dict[str, float] = field(default_factory=dict)  # module-level numeric literals
+    functions: dict[str, ast.FunctionDef] = field(default_factory=dict)  # module-level defs
+
+    @classmethod
+    def from_function(cls, fn) -> FunctionSource:
+        fn = inspect.unwrap(fn)
+        if not inspect.isfunction(fn):
+            raise SourceError(
+                f"{fn!r} is not a Python function",
+                hint="symdiff compiles functions written with `def` in a file or notebook cell.",
+            )
+        code = fn.__code__
+        filename = code.co_filename
+        text = "".join(linecache.getlines(filename, fn.__globals__))
+        if not text:
+            raise SourceError(
+                f"the source of `{fn.__qualname__}` is not available ({filename})",
+                hint="Define the function in a file or a notebook cell; functions typed at the "
+                "interactive prompt keep no source.",
+            )
+        module = _parse_module(text, filename)
+        tree = _find_def(module, fn.__name__, code.co_firstlineno, filename, text)
+        return cls._make(fn.__name__, filename, text, module, tree, fn.__globals__)
+
+    @classmethod
+    def from_file(cls, path, name: str) -> FunctionSource:
+        filename = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SourceError(f"cannot read {filename}: {exc.strerror}") from None
+        module = _parse_module(text, filename)
+        tree = _find_def(module, name, None, filename, text)
+        return cls._make(name, filename, text, module, tree, None)
+
+    @classmethod
+    def from_module(cls, module_name: str, name: str) -> FunctionSource:
+        """The function `name` of an importable module, read from its file without importing it."""
+        try:
+            spec = importlib.util.find_spec(module_name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            raise SourceError(f"no Python module named `{module_name}` was found")
+        return cls.from_file(spec.origin, name)
+
+    @classmethod
+    def _make(cls, name, filename, text, module, tree, globals_) -> FunctionSource:
+        imports, constants, functions = _module_context(module)
+        return cls(name, filename, text, tree, globals_, imports, constants, functions)
+
+    def location(self, node: ast.AST) -> Location:
+        snippet = ast.get_source_segment(self.text, node) or ""
+        return Location(self.filename, node.lineno, node.col_offset, snippet)
+
+    def helper(self, name: str) -> FunctionSource:
+        """The module-level function `name`, in the same module context."""
+        return FunctionSource(
+            name, self.filename, self.text, self.functions[name], self.globals,
+            self.imports, self.constants, self.functions,
+        )
+
+
+def _parse_module(text: str, filename: str) -> ast.Module:
+    try:
+        return ast.parse(text, filename)
+    except SyntaxError as exc:
+        location = Location(filename, exc.lineno or 0, (exc.offset or 1) - 1, exc.text or "")
+        raise SourceError(f"the file does not parse: {exc.msg}", location=location) from None
+
+
+def _find_def(module: ast.Module, name: str, firstlineno: int | None, filename: str, text: str):
+    candidates = [
+        node for node in ast.walk(module)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        and getattr(node, "name", "<lambda>") == name
+    ]
+    if firstlineno is not None:
+        candidates = [n for n in candidates if firstlineno in _def_lines(n)] or candidates
+    else:
+        candidates = [n for n in module.body if isinstance(n, ast.FunctionDef) and n.name == name]
+    if not candidates:
+        raise SourceError(f"no function `{name}` is defined in {filename}")
+    tree = candidates[0]
+    if not isinstance(tree, ast.FunctionDef):
+        kind = "a lambda" if isinstance(tree, ast.Lambda) else "an async function"
+        raise UnsupportedSyntaxError(
+            f"`{name}` is {kind}",
+            location=Location(filename, tree.lineno, tree.col_offset, ast.get_source_segment(text, tree) or ""),
+            hint="Write it as a plain `def` with a `return` statement.",
+        )
+    return tree
+
+
+def _def_lines(node) -> set[int]:
+    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    return set(range(first, node.lineno + 1))
+
+
+def _module_context(module: ast.Module):
+    """Import aliases, numeric constants and function definitions at the module's top level."""
+    imports: dict[str, str] = {}
+    constants: dict[str, float] = {}
+    functions: dict[str, ast.FunctionDef] = {}
+    for node in ast.walk(module):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    imports[alias.asname] = alias.name
+                else:
+                    root = alias.name.split(".")[0]
+                    imports[root] = root
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                imports[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    for node in module.body:
+        if isinstance(node, ast.FunctionDef):
+            functions[node.name] = node
+        elif (
+            isinstance(node, ast.Assign) and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            value = _number(node.value)
+            if value is not None:
+                constants[node.targets[0].id] = value
+    return imports, constants, functions
+
+
+def _number(node: ast.expr):
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = _number(node.operand)
+        return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return node.value
+    return None
+
+
+_DIM_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9]+")
+
+
+def annotated_shapes(source: FunctionSource) -> dict[str, tuple]:
+    """Shapes from string annotations in the jaxtyping convention: `x: "N D"`, `Float[np.ndarray, "N D"]`."""
+    shapes = {}
+    for arg in source.tree.args.posonlyargs + source.tree.args.args:
+        ann = arg.annotation
+        if isinstance(ann, ast.Subscript):
+            ann = ann.slice
+            if isinstance(ann, ast.Tuple) and ann.elts:
+                ann = ann.elts[-1]
+        if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
+            shapes[arg.arg] = parse_shape(ann.value, source.location(arg.annotation))
+    return shapes
+
+
+def parse_shape(text: str, location: Location | None = None) -> tuple:
+    """`"N D"` or `"N,D"` -> ("N", "D"); digits become ints; `""` is a scalar."""
+    parts = [p for p in re.split(r"[\s,]+", text.strip().strip("()")) if p]
+    dims = []
+    for part in parts:
+        if not _DIM_NAME.fullmatch(part):
+            raise UnsupportedSyntaxError(
+                f"cannot read the dimension {part!r} in the shape {text!r}",
+                location=location,
+                hint='Write shapes as dimension names and sizes separated by spaces, e.g. "N D" or "K 1".',
+            )
+        dims.append(int(part) if part.isdigit() else part)
+    return tuple(dims)

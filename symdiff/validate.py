@@ -1,0 +1,218 @@
+"""One validating pass over a function's AST: everything outside the supported subset is refused
+here, before any IR is built, with the construct's line and column and what to write instead.
+
+Supported: a `def` with positional parameters; straight-line assignments to names (`=`, `+=`...);
+one final `return`; numbers; arithmetic operators and `@`; calls to the functions in `ops.OPS`.
+"""
+from __future__ import annotations
+
+import ast
+
+from .errors import UnknownCallError, UnsupportedSyntaxError
+from .resolve import BINARY_OPERATORS, UNARY_OPERATORS, Resolver, dotted_name
+from .source import FunctionSource
+
+_STRAIGHT_LINE = (
+    "symdiff compiles straight-line code; vectorize it with matrix products and broadcasting, "
+    "or unroll it by hand."
+)
+_REFUSED = {
+    ast.For: ("a `for` loop", _STRAIGHT_LINE),
+    ast.AsyncFor: ("an `async for` loop", _STRAIGHT_LINE),
+    ast.While: ("a `while` loop", _STRAIGHT_LINE),
+    ast.If: (
+        "an `if` statement",
+        "Branches on values cannot be differentiated symbolically; use np.where, np.maximum or "
+        "np.minimum, or write one function per case.",
+    ),
+    ast.IfExp: ("a conditional expression", "Use np.where, np.maximum or np.minimum."),
+    ast.Try: ("a `try` statement", _STRAIGHT_LINE),
+    ast.With: ("a `with` statement", _STRAIGHT_LINE),
+    ast.Raise: ("a `raise` statement", "Check inputs before calling the function."),
+    ast.Assert: ("an `assert` statement", "Shapes are checked by the generated code."),
+    ast.Delete: ("a `del` statement", "Just stop using the name."),
+    ast.Global: ("a `global` statement", "Pass the value as a parameter."),
+    ast.Nonlocal: ("a `nonlocal` statement", "Pass the value as a parameter."),
+    ast.Import: ("an import inside the function", "Import at the top of the module."),
+    ast.ImportFrom: ("an import inside the function", "Import at the top of the module."),
+    ast.FunctionDef: ("a nested function", "Define helpers at module level."),
+    ast.AsyncFunctionDef: ("a nested function", "Define helpers at module level."),
+    ast.ClassDef: ("a class definition", "Define classes outside the function."),
+    ast.Lambda: ("a lambda", "Define a helper with `def` at module level."),
+    ast.Subscript: (
+        "indexing",
+        "Use whole-array operations; select with matrix products or pass the pieces as parameters.",
+    ),
+    ast.Compare: ("a comparison", "Comparisons have no gradient; use np.maximum, np.minimum or np.where."),
+    ast.BoolOp: ("a boolean operator", "Use np.maximum, np.minimum or np.where."),
+    ast.ListComp: ("a list comprehension", _STRAIGHT_LINE),
+    ast.SetComp: ("a set comprehension", _STRAIGHT_LINE),
+    ast.DictComp: ("a dict comprehension", _STRAIGHT_LINE),
+    ast.GeneratorExp: ("a generator expression", _STRAIGHT_LINE),
+    ast.List: ("a list", "Pass arrays as parameters; build them outside the function."),
+    ast.Dict: ("a dict", "Pass arrays as parameters."),
+    ast.Set: ("a set", "Pass arrays as parameters."),
+    ast.JoinedStr: ("an f-string", "Strings are only allowed as constant arguments."),
+    ast.Starred: ("`*` unpacking", "Pass each argument explicitly."),
+    ast.NamedExpr: ("an assignment expression (`:=`)", "Assign with a separate statement."),
+    ast.Yield: ("`yield`", "Return one value."),
+    ast.YieldFrom: ("`yield from`", "Return one value."),
+    ast.Await: ("`await`", "Write a plain function."),
+    ast.Slice: ("a slice", "Use whole-array operations."),
+}
+_ASSIGN_TARGETS = {
+    ast.Subscript: ("a subscript assignment", "Arrays are values here: build a new array, e.g. `z = z + b`."),
+    ast.Attribute: ("an attribute assignment", "Assign to a plain name."),
+    ast.Tuple: ("tuple unpacking", "Assign each value with its own statement."),
+    ast.List: ("list unpacking", "Assign each value with its own statement."),
+    ast.Starred: ("starred assignment", "Assign each value with its own statement."),
+}
+
+
+class Validator(ast.NodeVisitor):
+    """Refuses unsupported constructs; records what each call resolves to."""
+
+    def __init__(self, source: FunctionSource, resolver: Resolver):
+        self.source = source
+        self.resolver = resolver
+        self.calls: dict[ast.Call, str] = {}
+        self.local_names: set[str] = set()
+
+    def refuse(self, node: ast.AST, what: str, hint: str, cls=UnsupportedSyntaxError):
+        raise cls(f"unsupported syntax: {what}", location=self.source.location(node), hint=hint)
+
+    def run(self) -> dict[ast.Call, str]:
+        fn = self.source.tree
+        self.signature(fn)
+        body = fn.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            body = body[1:]  # docstring
+        returns = [i for i, stmt in enumerate(body) if isinstance(stmt, ast.Return)]
+        if not returns:
+            raise UnsupportedSyntaxError(
+                f"`{fn.name}` has no `return` statement",
+                location=self.source.location(fn),
+                hint="End the function with `return <value>`.",
+            )
+        if returns[0] != len(body) - 1:
+            self.refuse(body[returns[0] + 1], "statements after `return`", "Remove them.")
+        for stmt in body:
+            self.visit(stmt)
+        return self.calls
+
+    def signature(self, fn: ast.FunctionDef) -> None:
+        args = fn.args
+        if args.vararg:
+            self.refuse(args.vararg, "`*args`", "List every parameter by name.")
+        if args.kwarg:
+            self.refuse(args.kwarg, "`**kwargs`", "List every parameter by name.")
+        if args.kwonlyargs:
+            self.refuse(args.kwonlyargs[0], "keyword-only parameters", "Make them positional parameters.")
+        if args.defaults:
+            self.refuse(args.defaults[0], "a default parameter value", "Pass every argument at each call.")
+        for arg in args.posonlyargs + args.args:
+            if arg.arg == "np":
+                self.refuse(arg, "a parameter named `np`", "The generated code uses `np` for numpy; rename it.")
+            self.local_names.add(arg.arg)
+
+    # -- statements ---------------------------------------------------------------------------
+    def visit_Expr(self, node):
+        self.refuse(node, "an expression statement", "Assign the value to a name or return it.")
+
+    def visit_Pass(self, node):
+        pass
+
+    def _target(self, target: ast.expr) -> None:
+        if not isinstance(target, ast.Name):
+            what, hint = _ASSIGN_TARGETS.get(type(target), ("this assignment target", "Assign to a plain name."))
+            self.refuse(target, what, hint)
+
+    def visit_Assign(self, node):
+        self.visit(node.value)
+        if len(node.targets) != 1:
+            self.refuse(node, "chained assignment", "Assign each name with its own statement.")
+        self._target(node.targets[0])
+        self.local_names.add(node.targets[0].id)
+
+    def visit_AnnAssign(self, node):
+        if node.value is None:
+            self.refuse(node, "an annotation without a value", "Assign a value.")
+        self.visit(node.value)
+        self._target(node.target)
+        self.local_names.add(node.target.id)
+
+    def visit_AugAssign(self, node):
+        self._target(node.target)
+        self._operator(node, node.op)
+        self.visit(node.target)
+        self.visit(node.value)
+
+    def visit_Return(self, node):
+        if node.value is None:
+            self.refuse(node, "`return` without a value", "Return the value to differentiate.")
+        self.visit(node.value)
+
+    # -- expressions --------------------------------------------------------------------------
+    def visit_Constant(self, node):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float, str, type(None))):
+            self.refuse(node, f"the constant {node.value!r}", "Use int or float numbers.")
+
+    def visit_Name(self, node):
+        if node.id in self.local_names or self.resolver.constant(node.id) is not None:
+            return
+        self.refuse(
+            node,
+            f"the name `{node.id}`, which is neither a parameter, an earlier assignment nor a module-level number",
+            "Pass the value as a parameter.",
+        )
+
+    def _operator(self, node, op):
+        if type(op) not in BINARY_OPERATORS:
+            self.refuse(node, f"the operator `{type(op).__name__}`", "Supported operators: + - * / ** @.")
+
+    def visit_BinOp(self, node):
+        self._operator(node, node.op)
+        self.visit(node.left)
+        self.visit(node.right)
+
+    def visit_UnaryOp(self, node):
+        if type(node.op) not in UNARY_OPERATORS:
+            self.refuse(node, f"the operator `{type(node.op).__name__}`", "Supported unary operators: - +.")
+        self.visit(node.operand)
+
+    def visit_Tuple(self, node):
+        for elt in node.elts:
+            if not isinstance(elt, (ast.Constant, ast.UnaryOp)):
+                self.refuse(elt, "a tuple of non-constants", "Tuples may only hold constants, e.g. axis=(0, 1).")
+            self.visit(elt)
+
+    def visit_Attribute(self, node):
+        self.refuse(node, f"the attribute `{ast.unparse(node)}`", "Call a supported function instead.")
+
+    def visit_Call(self, node):
+        path = dotted_name(node.func)
+        if path is None:
+            self.refuse(node.func, "a call of a computed function", "Call a function by its name.")
+        name = self.resolver.call(path)
+        if name is None:
+            suggestion = self.resolver.suggest(path)
+            hint = f"Did you mean `{suggestion}`?" if suggestion else "See the README for the supported calls."
+            self.refuse(node.func, f"a call to `{self.resolver.describe(path)}`, which symdiff has no rule for",
+                        hint, cls=UnknownCallError)
+        self.calls[node] = name
+        for arg in node.args:
+            self.visit(arg)
+        for kw in node.keywords:
+            if kw.arg is None:
+                self.refuse(kw.value, "`**` unpacking", "Pass each keyword argument explicitly.")
+            self.visit(kw.value)
+
+    def generic_visit(self, node):
+        what, hint = _REFUSED.get(type(node), (f"`{type(node).__name__}`", _STRAIGHT_LINE))
+        self.refuse(node, what, hint)
+
+
+def validate(source: FunctionSource, resolver: Resolver) -> dict[ast.Call, str]:
+    """Check the whole function; return the OPS entry each call resolves to."""
+    return Validator(source, resolver).run()
