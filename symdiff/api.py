@@ -214,6 +214,7 @@ def _derive(source: FunctionSource, wrt: Wrt, dims: Dims, shapes: dict, dtypes: 
             require_scalar: bool) -> Derivation:
     graph = Graph(dims)
     parse(source, graph, shapes)
+    _name_dims(graph, _params(source))
     output = graph[graph.output]
     if require_scalar and output.shape:
         ret = source.tree.body[-1]
@@ -251,23 +252,32 @@ _DIM_NAMES = ("N", "D", "K", "M", "H", "P", "Q", "R", "S", "T", "U", "V")
 
 
 def _call_shapes(source: FunctionSource, params: list[str], arrays: list[np.ndarray], dims: Dims) -> dict:
-    """Flexible dimensions read off one call: named by annotations where given, else N, D, K..."""
+    """Flexible dimensions read off one call, named by annotations where given (unnamed ones get
+    placeholders that `_name_dims` replaces once broadcasting and products have unified them)."""
     annotated = annotated_shapes(source)
-    letters = iter(n for n in _DIM_NAMES if n not in params)
     shapes = {}
     for p, a in zip(params, arrays):
         names = annotated.get(p)
         if names is None or len(names) != a.ndim:
             names = [None] * a.ndim
-        shape = []
-        for size, name in zip(a.shape, names):
-            if isinstance(name, int):
-                shape.append(sp.Integer(name))
-                continue
-            name = name or next(letters, None) or f"n{len(dims._order)}"
-            shape.append(dims.symbol(f"{name}", hint=size, flexible=True))
-        shapes[p] = tuple(shape)
+        shapes[p] = tuple(
+            sp.Integer(name) if isinstance(name, int)
+            else dims.symbol(name or f"_{p}_{axis}", hint=size, flexible=True)
+            for axis, (size, name) in enumerate(zip(a.shape, names))
+        )
     return shapes
+
+
+def _name_dims(graph: Graph, params: list[str]) -> None:
+    """Name the placeholder dimensions N, D, K, M... in order of first appearance."""
+    taken = set(params) | {str(d) for s in graph.params for d in graph[s].shape if not str(d).startswith("_")}
+    letters = iter([n for n in _DIM_NAMES if n not in taken] + [f"n{i}" for i in range(100)])
+    for symbol in graph.params:
+        for d in graph[symbol].shape:
+            d = graph.dims.find(d)
+            if d.is_Symbol and d.name.startswith("_"):
+                graph.dims.rename(d, next(letters))
+    graph.resolve_dims()
 
 
 def _check_inputs(name: str, params: list[str], arrays: list[np.ndarray], wrt: Wrt) -> None:

@@ -89,7 +89,8 @@ def check_grad(fn, args, *, wrt=None, grad=None, eps=None, rtol=None, atol=None,
             noise = 8 * np.finfo(np.float64).eps * max(1.0, f0) / h
             scale = max(abs(numeric), abs(analytic))
             error = abs(numeric - analytic)
-            rel = error / scale if scale > 0 else 0.0
+            # relative to the value, or to the level below which the absolute tolerance governs
+            rel = error / max(scale, (a_tol + noise) / r_tol)
             if not np.isfinite(numeric) or not np.isfinite(analytic) or error > a_tol + noise + r_tol * scale:
                 raise GradientCheckError(
                     f"{base.__name__}: the gradient with respect to `{name}` disagrees with finite "
@@ -97,7 +98,6 @@ def check_grad(fn, args, *, wrt=None, grad=None, eps=None, rtol=None, atol=None,
                     f"gradient {analytic:.10g}, finite differences {numeric:.10g} "
                     f"(relative error {rel:.3g}; rtol={r_tol:g}, atol={a_tol:g})"
                 )
-            if scale > a_tol + noise:
-                worst = max(worst, rel)
+            worst = max(worst, rel)
     return worst
 

@@ -62,9 +62,7 @@ class Builder:
             if isinstance(node, ast.Constant):
                 return node.value
             if isinstance(node, ast.Name):
-                if node.id in self.env:
-                    return self.env[node.id]
-                return self.resolver.constant(node.id)
+                return self.env[node.id] if node.id in self.env else self.resolver.constant(node.id)
             if isinstance(node, ast.Tuple):
                 return tuple(self.expr(e) for e in node.elts)
             if isinstance(node, ast.BinOp):

@@ -94,9 +94,13 @@ class Resolver:
         return close[0] if close else None
 
     def constant(self, name: str):
-        """A module-level number the function reads, or None."""
-        namespace = self.source.globals
-        if namespace is not None and name in namespace:
-            value = namespace[name]
-            return value if type(value) in (int, float) else None
-        return self.source.constants.get(name)
+        """The value of a number or string the function reads from its closure or its module, else
+        `NOT_CONSTANT`."""
+        for namespace in (self.source.closure, self.source.globals):
+            if namespace is not None and name in namespace:
+                value = namespace[name]
+                return value if type(value) in (int, float, str) else NOT_CONSTANT
+        return self.source.constants.get(name, NOT_CONSTANT)
+
+
+NOT_CONSTANT = object()

@@ -37,6 +37,17 @@ class Dims:
                 self._flexible.add(sym)
         return sym
 
+    def rename(self, dim: sp.Symbol, name: str) -> sp.Symbol:
+        """Give the representative `dim` a new name (graphs pick it up with `Graph.resolve_dims`)."""
+        new = dim_symbol(name)
+        self._order[new] = self._order[dim]
+        if dim in self._hint:
+            self._hint[new] = self._hint[dim]
+        if dim in self._flexible:
+            self._flexible.add(new)
+        self._parent[dim] = new
+        return new
+
     def find(self, dim) -> sp.Expr:
         dim = sp.sympify(dim)
         while dim in self._parent:

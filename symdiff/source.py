@@ -22,8 +22,9 @@ class FunctionSource:
     tree: ast.FunctionDef
     globals: dict | None = None  # the live module namespace, when there is one
     imports: dict[str, str] = field(default_factory=dict)  # alias -> dotted name, read statically
-    constants: dict[str, float] = field(default_factory=dict)  # module-level numeric literals
+    constants: dict[str, object] = field(default_factory=dict)  # module-level number and string literals
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)  # module-level defs
+    closure: dict | None = None  # the live function's free variables
 
     @classmethod
     def from_function(cls, fn) -> FunctionSource:
@@ -44,7 +45,9 @@ class FunctionSource:
             )
         module = _parse_module(text, filename)
         tree = _find_def(module, fn.__name__, code.co_firstlineno, filename, text)
-        return cls._make(fn.__name__, filename, text, module, tree, fn.__globals__)
+        source = cls._make(fn.__name__, filename, text, module, tree, fn.__globals__)
+        source.closure = inspect.getclosurevars(fn).nonlocals
+        return source
 
     @classmethod
     def from_file(cls, path, name: str) -> FunctionSource:
@@ -81,7 +84,7 @@ class FunctionSource:
         """The module-level function `name`, in the same module context."""
         return FunctionSource(
             name, self.filename, self.text, self.functions[name], self.globals,
-            self.imports, self.constants, self.functions,
+            self.imports, self.constants, self.functions, None,
         )
 
 
@@ -122,9 +125,9 @@ def _def_lines(node) -> set[int]:
 
 
 def _module_context(module: ast.Module):
-    """Import aliases, numeric constants and function definitions at the module's top level."""
+    """Import aliases, literal constants and function definitions at the module's top level."""
     imports: dict[str, str] = {}
-    constants: dict[str, float] = {}
+    constants: dict[str, object] = {}
     functions: dict[str, ast.FunctionDef] = {}
     for node in ast.walk(module):
         if isinstance(node, ast.Import):
@@ -144,19 +147,19 @@ def _module_context(module: ast.Module):
             isinstance(node, ast.Assign) and len(node.targets) == 1
             and isinstance(node.targets[0], ast.Name)
         ):
-            value = _number(node.value)
+            value = _literal(node.value)
             if value is not None:
                 constants[node.targets[0].id] = value
     return imports, constants, functions
 
 
-def _number(node: ast.expr):
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        inner = _number(node.operand)
-        return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return node.value
-    return None
+def _literal(node: ast.expr):
+    """The value of a number or string literal (`-1.5`, `"sum"`), else None."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return value if type(value) in (int, float, str) else None
 
 
 _DIM_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|[0-9]+")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from .errors import UnknownCallError, UnsupportedSyntaxError
-from .resolve import BINARY_OPERATORS, UNARY_OPERATORS, Resolver, dotted_name
+from .resolve import BINARY_OPERATORS, NOT_CONSTANT, UNARY_OPERATORS, Resolver, dotted_name
 from .source import FunctionSource
 
 _STRAIGHT_LINE = (
@@ -159,11 +159,11 @@ class Validator(ast.NodeVisitor):
             self.refuse(node, f"the constant {node.value!r}", "Use int or float numbers.")
 
     def visit_Name(self, node):
-        if node.id in self.local_names or self.resolver.constant(node.id) is not None:
+        if node.id in self.local_names or self.resolver.constant(node.id) is not NOT_CONSTANT:
             return
         self.refuse(
             node,
-            f"the name `{node.id}`, which is neither a parameter, an earlier assignment nor a module-level number",
+            f"the name `{node.id}`, which is neither a parameter, an earlier assignment nor a number or string constant",
             "Pass the value as a parameter.",
         )
 

@@ -1,0 +1,235 @@
+"""Every refused input raises a SymdiffError subclass naming the file, line and column and what to do."""
+import numpy as np
+import pytest
+from helpers import load_module
+
+import symdiff
+from symdiff import (
+    InputTypeError,
+    NonScalarOutputError,
+    ShapeError,
+    SourceError,
+    UnknownCallError,
+    UnsupportedSyntaxError,
+    WrtError,
+)
+
+HEADER = """\
+import numpy as np
+from symdiff.functional import binary_cross_entropy_with_logits as bce
+
+"""
+
+# (source of `f`, expected error, the offending line's text, a phrase of the message, a phrase of the hint)
+REFUSED = {
+    "for loop": ("""
+def f(x, w):
+    z = x @ w
+    for i in range(3):
+        z = z + x @ w
+    return bce(z, z)
+""", UnsupportedSyntaxError, "for i in range(3):", "`for` loop", "vectorize"),
+    "if statement": ("""
+def f(x, w):
+    if x:
+        w = w + 1
+    return bce(x @ w, x @ w)
+""", UnsupportedSyntaxError, "if x:", "`if` statement", "np.where"),
+    "unknown call": ("""
+def f(x, w):
+    z = np.linalg.norm(x @ w)
+    return bce(z, z)
+""", UnknownCallError, "z = np.linalg.norm(x @ w)", "numpy.linalg.norm", "README"),
+    "misspelled call": ("""
+def f(x, w):
+    z = np.matmull(x, w)
+    return bce(z, z)
+""", UnknownCallError, "z = np.matmull(x, w)", "numpy.matmull", "numpy.matmul"),
+    "subscript assignment": ("""
+def f(x, w):
+    z = x @ w
+    z[0] = 1.0
+    return bce(z, z)
+""", UnsupportedSyntaxError, "z[0] = 1.0", "subscript assignment", "new array"),
+    "lambda": ("""
+def f(x, w):
+    g = lambda v: v @ w
+    return bce(g(x), x)
+""", UnsupportedSyntaxError, "g = lambda v: v @ w", "lambda", "def"),
+    "**kwargs": ("""
+def f(x, w, **options):
+    return bce(x @ w, x @ w)
+""", UnsupportedSyntaxError, "def f(x, w, **options):", "**kwargs", "every parameter"),
+    "*args": ("""
+def f(x, *ws):
+    return bce(x, x)
+""", UnsupportedSyntaxError, "def f(x, *ws):", "*args", "every parameter"),
+    "indexing": ("""
+def f(x, w):
+    return bce(x[0] @ w, x[0] @ w)
+""", UnsupportedSyntaxError, "return bce(x[0] @ w, x[0] @ w)", "indexing", "whole-array"),
+    "while loop": ("""
+def f(x, w):
+    while True:
+        x = x + 1
+    return bce(x @ w, x @ w)
+""", UnsupportedSyntaxError, "while True:", "`while` loop", "straight-line"),
+    "undefined name": ("""
+def f(x, w):
+    return bce(x @ w, target)
+""", UnsupportedSyntaxError, "return bce(x @ w, target)", "`target`", "parameter"),
+    "statements after return": ("""
+def f(x, w):
+    return bce(x @ w, x @ w)
+    z = x
+""", UnsupportedSyntaxError, "z = x", "after `return`", "Remove"),
+    "no return": ("""
+def f(x, w):
+    z = x @ w
+""", UnsupportedSyntaxError, "def f(x, w):", "no `return`", "return"),
+    "bad reduction": ("""
+def f(x, w):
+    return bce(x @ w, x @ w, reduction="avg")
+""", UnsupportedSyntaxError, 'return bce(x @ w, x @ w, reduction="avg")', "'mean' or 'sum' or 'none'", None),
+    "bad keyword": ("""
+def f(x, w):
+    return bce(x @ w, x @ w, reductions="sum")
+""", UnsupportedSyntaxError, 'return bce(x @ w, x @ w, reductions="sum")', "reductions", "reduction="),
+    "comparison": ("""
+def f(x, w):
+    return bce(x @ w, (x @ w) > 0)
+""", UnsupportedSyntaxError, "return bce(x @ w, (x @ w) > 0)", "comparison", "np.where"),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_refused_constructs(tmp_path, case):
+    body, error, line_text, message, hint = REFUSED[case]
+    module = load_module(tmp_path, HEADER + body.lstrip("\n"))
+    lines = (HEADER + body.lstrip("\n")).splitlines()
+    with pytest.raises(error) as info:
+        if case == "*args":
+            symdiff.derive(module.f, shapes={"x": ("N",)})
+        symdiff.derive(module.f, wrt="w", shapes={"x": ("N", "D"), "w": ("D",)})
+    exc = info.value
+    assert isinstance(exc, symdiff.SymdiffError)
+    assert exc.filename == module.__file__
+    assert lines[exc.lineno - 1].strip().startswith(line_text.strip()[:20]), (exc.lineno, str(exc))
+    assert 0 <= exc.col_offset < len(lines[exc.lineno - 1])
+    text = str(exc)
+    assert f"{module.__file__}:{exc.lineno}:{exc.col_offset + 1}:" in text
+    assert message in text
+    if hint:
+        assert hint in text
+
+
+def test_the_error_points_at_the_construct_column(tmp_path):
+    module = load_module(tmp_path, HEADER + "def f(x, w):\n    return bce(np.matmull(x, w), x)\n")
+    with pytest.raises(UnknownCallError) as info:
+        symdiff.derive(module.f, shapes={"x": ("N",), "w": ("N",)})
+    assert info.value.col_offset == len("    return bce(")
+
+
+def matmul_mismatch(x, w):
+    z = x @ w
+    return symdiff.functional.binary_cross_entropy_with_logits(z, z)
+
+
+def broadcast_mismatch(x, w, b):
+    z = x @ w + b
+    return symdiff.functional.binary_cross_entropy_with_logits(z, z)
+
+
+def test_matmul_shape_mismatch_names_both_operands():
+    with pytest.raises(ShapeError) as info:
+        symdiff.derive(matmul_mismatch, shapes={"x": ("N", "D"), "w": ("K", "M")})
+    text = str(info.value)
+    assert info.value.lineno == matmul_mismatch.__code__.co_firstlineno + 1
+    assert "`x` has shape (N, D)" in text and "`w` has shape (K, M)" in text
+
+
+def test_broadcast_mismatch_names_both_operands():
+    with pytest.raises(ShapeError) as info:
+        symdiff.derive(broadcast_mismatch, shapes={"x": ("N", "D"), "w": ("D", "K"), "b": ("M",)})
+    text = str(info.value)
+    assert info.value.lineno == broadcast_mismatch.__code__.co_firstlineno + 1
+    assert "(N, K)" in text and "`b` of shape (M,)" in text
+
+
+def test_shape_mismatch_at_call_time_is_a_shape_error_with_the_line():
+    g = symdiff.grad(matmul_mismatch, wrt="w")
+    with pytest.raises(ShapeError) as info:
+        g(np.ones((3, 4)), np.ones((5, 2)))
+    assert info.value.lineno == matmul_mismatch.__code__.co_firstlineno + 1
+
+
+def test_call_with_other_shapes_raises_value_error_naming_the_parameter():
+    g = symdiff.grad(matmul_mismatch, wrt="w")
+    g(np.ones((3, 4)), np.ones((4, 3)))
+    with pytest.raises(ValueError, match="w: expected"):
+        g.derivations[next(iter(g.derivations))].compiled("grad")(np.ones((3, 4)), np.ones((5, 3)))
+
+
+def tutorial(x, y, w, b):
+    return symdiff.functional.binary_cross_entropy_with_logits(x @ w + b, y)
+
+
+@pytest.mark.parametrize("wrt", ["v", ("w", "v"), 7, ("w", "w"), (), 1.5])
+def test_bad_wrt(wrt):
+    with pytest.raises(WrtError) as info:
+        symdiff.grad(tutorial, wrt=wrt)
+    if wrt == "v":
+        assert "no parameter `v`" in str(info.value) and "x, y, w, b" in str(info.value)
+
+
+def test_unknown_wrt_name_in_derive():
+    with pytest.raises(WrtError, match="no parameter `v`"):
+        symdiff.derive(tutorial, wrt="v", shapes={"x": ("D",), "y": ("K",), "w": ("D", "K"), "b": ("K",)})
+
+
+def test_non_scalar_output_for_grad():
+    def f(x, w):
+        return x @ w
+
+    with pytest.raises(NonScalarOutputError) as info:
+        symdiff.grad(f, wrt="w")(np.ones((3, 4)), np.ones((4, 2)))
+    assert info.value.lineno == f.__code__.co_firstlineno + 1
+    assert "(N, K)" in str(info.value) or "shape" in str(info.value)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
+def test_integer_wrt_input(dtype):
+    g = symdiff.grad(tutorial, wrt="w")
+    with pytest.raises(InputTypeError, match=r"w\.astype\(np\.float64\)"):
+        g(np.ones(5), np.zeros(3), np.ones((5, 3), dtype), np.zeros(3))
+
+
+def test_object_array_input():
+    g = symdiff.grad(tutorial, wrt="w")
+    with pytest.raises(InputTypeError, match="object"):
+        g(np.array([1, "a", None, 2.0, 3], dtype=object), np.zeros(3), np.ones((5, 3)), np.zeros(3))
+
+
+def test_missing_shape_names_the_parameter():
+    with pytest.raises(symdiff.SymdiffError, match="no shape for parameter `b`"):
+        symdiff.derive(tutorial, wrt="w", shapes={"x": ("D",), "y": ("K",), "w": ("D", "K")})
+
+
+def test_source_unavailable():
+    namespace = {}
+    exec("def f(x):\n    return x\n", namespace)
+    with pytest.raises(SourceError, match="not available"):
+        symdiff.grad(namespace["f"])
+
+
+def test_lambda_is_refused():
+    with pytest.raises(UnsupportedSyntaxError, match="lambda"):
+        symdiff.grad(lambda x: x)
+
+
+def test_errors_are_not_sympy_tracebacks(tmp_path):
+    """A refused construct stops in the validating pass: no SymPy frame in the traceback."""
+    module = load_module(tmp_path, HEADER + REFUSED["for loop"][0].lstrip("\n"))
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        symdiff.derive(module.f, shapes={"x": ("N", "D"), "w": ("D",)})
+    assert not any("sympy" in str(entry.path) for entry in info.traceback)
