@@ -76,9 +76,8 @@ def show(args) -> int:
     inputs = _random_inputs(derivation, sizes)
     shown = ", ".join(f"{d}={n}" for d, n in sizes.items())
     try:
-        error = check_grad(
-            derivation.compiled("value"), inputs, wrt=derivation.wrt.names, grad=derivation.compiled("grad")
-        )
+        wrt = derivation.wrt.names[0] if derivation.wrt.single else derivation.wrt.names
+        error = check_grad(derivation.compiled("value"), inputs, wrt=wrt, grad=derivation.compiled("grad"))
     except SymdiffError as exc:
         print(f"# check_grad FAILED at {shown}:\n{exc}")
         return 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .ir import FullLike, Graph, Value, array_op
+from .ir import VIEWS, Copy, FullLike, Graph, Value, array_op
 from .rules import VJPS, elementwise_vjp, full
 
 
@@ -57,7 +57,11 @@ def backward(graph: Graph, output: sp.Symbol, wrt: list[sp.Symbol], seed: Value)
     for w in wrt:
         where = producer.get(w)
         with graph.context(statement=where, grad_of=where):
-            result[w] = _exact(graph, cotangents.get(w, graph.const(0)), w).named(f"d{graph[w].name}")
+            g = _exact(graph, cotangents.get(w, graph.const(0)), w)
+            node = graph[g.symbol]
+            if node.is_param or isinstance(node.definition, VIEWS) or any(r.expr == g.symbol for r in result.values()):
+                g = array_op(graph, Copy(g.symbol), g.shape, g.label)  # never alias an input or another output
+            result[w] = g.named(f"d{graph[w].name}")
     return result
 
 

@@ -113,6 +113,7 @@ class Node:
     name: str | None = None  # the user's name for the value, if it has one
     statement: Location | None = None  # the source statement the node comes from
     grad_of: Location | None = None  # for backward nodes: the statement they differentiate
+    hint: str = "t"  # what an anonymous node holds, for naming it
 
     @property
     def is_param(self) -> bool:
@@ -175,7 +176,7 @@ class Graph:
                 node.name = name
             return existing
         symbol = self._new_symbol(name or hint)
-        self.nodes[symbol] = Node(symbol, definition, tuple(shape), name, self.statement, self.grad_of)
+        self.nodes[symbol] = Node(symbol, definition, tuple(shape), name, self.statement, self.grad_of, hint)
         self._by_definition[definition] = symbol
         return symbol
 
@@ -365,7 +366,8 @@ def matmul(a: Value, b: Value) -> Value:
             f"{format_shape(b.shape)}; the inner dimensions must be equal",
             hint="Check the operand order, or transpose one of them with `.T`.",
         )
-    return array_op(graph, MatMul(a.symbol, b.symbol), shape, label, hint="mm")
+    hint = f"{a.label}{b.label}" if a.label.isidentifier() and b.label.isidentifier() else "prod"
+    return array_op(graph, MatMul(a.symbol, b.symbol), shape, label, hint=hint)
 
 
 def normalize_axes(graph: Graph, axis, ndim: int) -> tuple[int, ...]:

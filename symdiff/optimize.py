@@ -196,7 +196,7 @@ def schedule(graph: Graph, name: str, returns, *, dtype: str | None = None) -> P
     for s in order:
         if s not in folded:
             node = graph[s]
-            emit(s, node.name or _node_name(node.definition), node.grad_of)
+            emit(s, node.name or node.hint, node.grad_of)
     return Program(name, list(graph.params), {p: graph[p].shape for p in graph.params}, statements, returns)
 
 
@@ -211,12 +211,6 @@ def _fold(expr: sp.Expr, folded: dict) -> sp.Expr:
     """Substitute the definitions of folded nodes, recursively."""
     subs = {s: _fold(folded[s], folded) for s in expr.free_symbols if s in folded}
     return expr.xreplace(subs) if subs else expr
-
-
-def _node_name(definition) -> str:
-    if isinstance(definition, ArrayOp):
-        return {"MatMul": "prod", "ReduceSum": "total", "Copy": "out"}.get(type(definition).__name__, "t")
-    return "t"
 
 
 def _cse_symbols():
