@@ -117,16 +117,17 @@ class Derivation:
         return go(symbol)
 
     def __str__(self) -> str:
+        names = {s: n.name or n.hint for s, n in self.graph.nodes.items()}
         sig = ", ".join(f"{p}: {format_shape(shape)}" for p, shape in self.shapes.items())
         lines = [f"{self.name}({sig})"]
         for symbol, node in self.graph.nodes.items():
             if node.grad_of is None and not node.is_param and (node.name or symbol == self.output):
-                lines.append(f"  {node.name} = {math(self._inline(symbol, everything=False))}"
+                lines.append(f"  {node.name} = {math(self._inline(symbol, everything=False), names)}"
                              f"    # {format_shape(node.shape)}")
         lines.append(f"gradients of {self.name} with respect to {', '.join(self.wrt.names)}:")
         for name, symbol in self._grads.items():
-            full = math(self.gradients[name])
-            text = full if len(full) <= 100 else math(self._inline(symbol, everything=False))
+            full = math(self.gradients[name], names)
+            text = full if len(full) <= 100 else math(self._inline(symbol, everything=False), names)
             lines.append(f"  d{self.name}/d{name} = {text}")
         return "\n".join(lines)
 

@@ -84,6 +84,9 @@ class Lowering:
             return self.extremum(expr)
         if type(expr) in _COMPARE:
             return ast.Compare(self(expr.lhs), [_COMPARE[type(expr)]()], [self(expr.rhs)])
+        if isinstance(expr, sp.Heaviside):
+            x, *h0 = expr.args
+            return _call(_np("heaviside"), self(x), self(h0[0] if h0 else sp.S.Half))
         if expr.func in _NP_FUNCTIONS:
             return _call(_np(_NP_FUNCTIONS[expr.func]), *(self(a) for a in expr.args))
         method = getattr(self, f"op_{type(expr).__name__}", None)
@@ -159,10 +162,19 @@ class Lowering:
             kwargs["keepdims"] = ast.Constant(True)
         return _call(ast.Attribute(self(a), "sum", ast.Load()), **kwargs)
 
-    def op_ExpandDims(self, a, axes):
-        last = max(int(x) for x in axes)
-        index = [ast.Constant(None) if i in axes else ast.Slice() for i in range(last + 1)]
+    def op_ReduceMax(self, a, axes):
+        axis = self(axes[0]) if len(axes) == 1 else _tuple(self(x) for x in axes)
+        return _call(ast.Attribute(self(a), "max", ast.Load()), axis=axis, keepdims=ast.Constant(True))
+
+    def _index(self, a, axes, marker):
+        index = [ast.Constant(marker) if i in axes else ast.Slice() for i in range(max(axes) + 1)]
         return ast.Subscript(self(a), _tuple(index) if len(index) > 1 else index[0], ast.Load())
+
+    def op_ExpandDims(self, a, axes):
+        return self._index(a, axes, None)
+
+    def op_Squeeze(self, a, axes):
+        return self._index(a, axes, 0)
 
     def op_BroadcastTo(self, a, shape):
         return _call(_np("broadcast_to"), self(a), _tuple(self(d) for d in shape))

@@ -22,6 +22,37 @@ def softplus(x):
     return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
 
+def relu(x):
+    """max(x, 0)."""
+    return np.maximum(x, 0)
+
+
+def logsigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), without overflow."""
+    return -softplus(-np.asarray(x))
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) over `axis`, with the maximum subtracted first."""
+    x = np.asarray(x)
+    m = np.max(x, axis=axis, keepdims=True)
+    out = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    """x - logsumexp(x) over `axis`."""
+    x = np.asarray(x)
+    return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) over `axis`, with the maximum subtracted first."""
+    x = np.asarray(x)
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
 def _reduce(loss, reduction: str):
     if reduction == "mean":
         return loss.mean()
@@ -49,4 +80,30 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         loss = (1 - y) * z + log_weight * softplus(-z)
     if weight is not None:
         loss = loss * np.asarray(weight)
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """torch.nn.functional.mse_loss: the squared error, averaged, summed or elementwise."""
+    return _reduce((np.asarray(input) - np.asarray(target)) ** 2, reduction)
+
+
+def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=0.0):
+    """torch.nn.functional.cross_entropy with class-probability targets over the last axis.
+
+    The per-sample loss is -sum_c weight_c * target_c * log_softmax(input)_c; 'mean' divides the sum
+    by the number of samples, as torch does for probability targets.
+    """
+    x = np.asarray(input)
+    y = np.asarray(target)
+    if x.shape != y.shape:
+        raise ValueError(f"target shape {y.shape} must be the same as input shape {x.shape}")
+    if label_smoothing:
+        y = y * (1 - label_smoothing) + label_smoothing / x.shape[-1]
+    terms = y * log_softmax(x, axis=-1)
+    if weight is not None:
+        terms = terms * np.asarray(weight)
+    loss = -terms.sum(axis=-1)
+    if reduction == "mean":
+        return loss.sum() / (x.shape[0] if x.ndim > 1 else 1)
     return _reduce(loss, reduction)

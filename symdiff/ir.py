@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import Location, ShapeError
+from .scalar import stop_gradient
 from .shapes import Dims, Shape, format_shape, matmul_shape
 
 
@@ -69,6 +70,18 @@ class ReduceSum(ArrayOp):
         return f"sum({arg}, axis={self.axes}{keep})"
 
 
+class ReduceMax(ArrayOp):
+    """Maximum over `axes`, kept as size 1. Only used under `stop_gradient` (the shift that makes
+    softmax and logsumexp stable), so it needs no derivative."""
+
+    @property
+    def axes(self) -> tuple[int, ...]:
+        return tuple(int(a) for a in self.args[1])
+
+    def _sympystr(self, printer):
+        return f"max({printer.doprint(self.args[0])}, axis={self.axes}, keepdims=True)"
+
+
 class ExpandDims(ArrayOp):
     """New size-1 axes at positions `axes` of the result."""
 
@@ -78,6 +91,18 @@ class ExpandDims(ArrayOp):
 
     def _sympystr(self, printer):
         index = ", ".join("None" if i in self.axes else ":" for i in range(max(self.axes) + 1))
+        return f"{printer.parenthesize(self.args[0], 999)}[{index}]"
+
+
+class Squeeze(ArrayOp):
+    """Size-1 axes `axes` removed."""
+
+    @property
+    def axes(self) -> tuple[int, ...]:
+        return tuple(int(a) for a in self.args[1])
+
+    def _sympystr(self, printer):
+        index = ", ".join("0" if i in self.axes else ":" for i in range(max(self.axes) + 1))
         return f"{printer.parenthesize(self.args[0], 999)}[{index}]"
 
 
@@ -102,7 +127,7 @@ class Copy(ArrayOp):
         return printer.doprint(self.args[0])
 
 
-VIEWS = (Transpose, ExpandDims, BroadcastTo)
+VIEWS = (Transpose, ExpandDims, Squeeze, BroadcastTo)
 
 
 @dataclass(eq=False)
@@ -221,6 +246,9 @@ class Graph:
         return ShapeError(message, location=self.location, hint=hint)
 
 
+_HINTS = {"exp": "e", "sigmoid": "sig", "tanh": "th", "log": "log", "softplus": "sp", "relu": "r"}
+
+
 class Value:
     """A handle on an array being built: a node symbol, or a lazy elementwise expression over nodes."""
 
@@ -243,7 +271,7 @@ class Value:
     @property
     def symbol(self) -> sp.Symbol:
         """The node holding this value (created if the value is a lazy expression)."""
-        return self.graph.add(self.expr, self.shape)
+        return self.graph.add(self.expr, self.shape, hint=_HINTS.get(type(self.expr).__name__, "t"))
 
     def named(self, name: str) -> Value:
         """This value materialized as a node called `name` (an assignment in the source)."""
@@ -314,6 +342,12 @@ class Value:
         op = ReduceSum(self.symbol, sp.Tuple(*axes), sp.true if keepdims else sp.false)
         return array_op(self.graph, op, shape, f"sum({self.label})", hint="total")
 
+    def max_shift(self, axes: tuple[int, ...]) -> Value:
+        """max over `axes` (kept as size 1), treated as a constant: the stabilizing shift of softmax."""
+        shape = tuple(1 if i in axes else d for i, d in enumerate(self.shape))
+        m = array_op(self.graph, ReduceMax(self.symbol, sp.Tuple(*axes)), shape, f"max({self.label})", hint="shift")
+        return m.apply(stop_gradient, label=m.label)
+
     def expand_dims(self, axes: tuple[int, ...]) -> Value:
         """New size-1 axes at `axes` of the result: the broadcastable form of a reduced value."""
         if not axes:
@@ -324,6 +358,15 @@ class Value:
         for a in sorted(axes):
             shape.insert(a, sp.Integer(1))
         return array_op(self.graph, ExpandDims(self.symbol, sp.Tuple(*axes)), tuple(shape), self.label)
+
+    def squeeze(self, axes: tuple[int, ...]) -> Value:
+        """The size-1 axes `axes` removed."""
+        if not axes:
+            return self
+        if not self.graph.node_symbols(self.expr):
+            return self
+        shape = tuple(d for i, d in enumerate(self.shape) if i not in axes)
+        return array_op(self.graph, Squeeze(self.symbol, sp.Tuple(*axes)), shape, self.label)
 
     def broadcast_to(self, shape: Shape) -> Value:
         if tuple(shape) == self.shape:

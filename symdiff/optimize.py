@@ -21,7 +21,7 @@ from .scalar import log1p, relu, sigmoid, softplus, step, stop_gradient, where
 # -- stabilization ---------------------------------------------------------------------------
 
 _a = sp.Wild("a")
-_c = sp.Wild("c")
+_c = sp.Wild("c", properties=[lambda e: not e.has(sp.exp)])  # a factor that is not itself the pattern
 
 #: Declarative rewrites to stable primitives, applied in order.
 REWRITES = (
@@ -31,6 +31,7 @@ REWRITES = (
     (log1p(sp.exp(_a)), softplus(_a)),
     (sp.log(sigmoid(_a)), -softplus(-_a)),
     (sp.log(1 - sigmoid(_a)), -softplus(_a)),
+    (sp.log(_c * sp.exp(_a)), _a + sp.log(_c)),  # log(softmax(x)) -> log_softmax(x)
 )
 
 _MAX_INLINED_OPS = 200
@@ -86,7 +87,7 @@ def expand(expr: sp.Expr, dtype: str | None) -> sp.Expr:
         sigmoid: _sigmoid,
         softplus: lambda x: sp.Max(x, 0) + log1p(sp.exp(-sp.Abs(x))),
         relu: lambda x: sp.Max(x, 0),
-        step: lambda x: where(x > 0, 1, 0),
+        step: lambda x: sp.Heaviside(x, 0),
         stop_gradient: lambda x: x,
     }
     return expr.replace(lambda e: type(e) in replacements, lambda e: replacements[type(e)](*e.args))
@@ -138,21 +139,21 @@ def _fresh_outputs(graph: Graph, returns):
     return fresh(returns)
 
 
-def _temp_name(expr: sp.Expr) -> str:
-    """A short name saying what a common subexpression holds: `exp_z`, `abs_z`..."""
-    symbols = sorted((s.name for s in expr.free_symbols if not s.is_integer), key=len)
+_FUNCTION_NAMES = {"exp": "exp", "abs": "abs", "log": "log", "log1p": "log1p", "where": "sel", "tanh": "tanh",
+                   "heaviside": "step"}
+
+
+def _temp_name(expr: sp.Expr, subject) -> str:
+    """A short name saying what a common subexpression holds: `exp_z`, `scale`, `t`."""
+    symbols = [s for s in expr.free_symbols if not s.is_integer]
     if not symbols:
         return "scale"
-    head = expr.func.__name__.lower() if isinstance(expr, sp.Function) else ""
-    base = {"exp": "exp", "abs": "abs", "log": "log", "log1p": "log1p", "where": "sel", "tanh": "tanh"}.get(head)
-    return f"{base}_{symbols[0]}" if base else "t"
+    base = _FUNCTION_NAMES.get(expr.func.__name__.lower()) if isinstance(expr, sp.Function) else None
+    return f"{base}_{subject(expr)}" if base else "t"
 
 
-def schedule(graph: Graph, name: str, returns, *, dtype: str | None = None) -> Program:
-    """The program computing `returns` (symbols, possibly nested in tuples) from the parameters."""
-    returns = _fresh_outputs(graph, returns)
-    outputs = set(_flatten(returns))
-
+def _live(graph: Graph, outputs) -> list:
+    """The nodes the outputs need, in graph order."""
     live: set = set()
     stack = list(outputs)
     while stack:
@@ -160,19 +161,41 @@ def schedule(graph: Graph, name: str, returns, *, dtype: str | None = None) -> P
         if s not in live:
             live.add(s)
             stack.extend(graph.operands(graph[s]))
-    order = [s for s in graph.nodes if s in live and not graph[s].is_param]
+    return [s for s in graph.nodes if s in live and not graph[s].is_param]
 
-    elementwise = [s for s in order if graph[s].is_elementwise]
-    exprs = {s: expand(graph[s].definition, dtype) for s in elementwise}
-    temps, reduced = sp.cse([exprs[s] for s in elementwise], symbols=_cse_symbols(), order="none")
-    exprs.update(zip(elementwise, reduced))
+
+def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict, dict]:
+    """Each elementwise node's stable numpy form with repeated subexpressions taken out as temps.
+
+    A node whose whole formula became a temp takes the temp's place, so no statement is a bare alias.
+    """
+    expanded = [expand(graph[s].definition, dtype) for s in elementwise]
+    temps, reduced = sp.cse(expanded, symbols=_cse_symbols(), order="none")
+    temps = dict(temps)
+    exprs = dict(zip(elementwise, reduced))
+    aliases = {}
+    for s, expr in exprs.items():
+        if expr in temps and expr not in aliases:
+            aliases[expr] = s
+            exprs[s] = temps.pop(expr)
+    if aliases:
+        exprs = {s: e.xreplace(aliases) for s, e in exprs.items()}
+        temps = {t: e.xreplace(aliases) for t, e in temps.items()}
+    return exprs, temps
+
+
+def schedule(graph: Graph, name: str, returns, *, dtype: str | None = None) -> Program:
+    """The program computing `returns` (symbols, possibly nested in tuples) from the parameters."""
+    returns = _fresh_outputs(graph, returns)
+    outputs = set(_flatten(returns))
+    order = _live(graph, outputs)
+    exprs, temps = _common_subexpressions(graph, [s for s in order if graph[s].is_elementwise], dtype)
     exprs.update({s: _array_op(graph, graph[s].definition) for s in order if not graph[s].is_elementwise})
     exprs.update(temps)
 
-    uses = Counter()
+    uses = Counter(outputs)
     for expr in exprs.values():
-        uses.update(s for s in expr.free_symbols if s in exprs or s in graph)
-    uses.update(outputs)
+        uses.update(s for s in expr.free_symbols if s in exprs)
 
     def inlined(s) -> bool:
         node = graph.nodes.get(s)
@@ -181,16 +204,24 @@ def schedule(graph: Graph, name: str, returns, *, dtype: str | None = None) -> P
         return isinstance(node.definition, VIEWS) or uses[s] == 1
 
     folded = {s: exprs[s] for s in order if inlined(s)}
-    temp_defs = dict(temps)
+
+    def subject(expr) -> str:
+        """The name of the value an expression is mostly about."""
+        symbols = sorted((s for s in expr.free_symbols if not s.is_integer), key=sp.default_sort_key)
+        for s in symbols:
+            if s in graph.nodes:
+                return graph[s].name or graph[s].hint
+        return subject(temps[symbols[0]]) if symbols else "t"
+
     statements: list[Statement] = []
     done: set = set()
 
     def emit(s, name: str, grad_of):
         expr = _fold(exprs[s], folded)
         for dep in sorted(expr.free_symbols, key=sp.default_sort_key):
-            if dep in temp_defs and dep not in done:
+            if dep in temps and dep not in done:
                 done.add(dep)
-                emit(dep, _temp_name(temp_defs[dep]), grad_of)
+                emit(dep, _temp_name(temps[dep], subject), grad_of)
         statements.append(Statement(s, expr, name, grad_of))
 
     for s in order:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import operator
 
 from .errors import UnsupportedSyntaxError
@@ -9,7 +10,7 @@ from .ir import Graph, Value
 from .ops import OPS, array
 from .resolve import BINARY_OPERATORS, UNARY_OPERATORS, Resolver
 from .source import FunctionSource
-from .validate import validate
+from .validate import Constant, validate
 
 _FOLD = {
     "operator.add": operator.add,
@@ -23,13 +24,14 @@ _FOLD = {
 
 
 class Builder:
-    """Evaluates the function body with IR values in place of arrays."""
+    """Evaluates the function body with IR values in place of arrays; helpers are inlined."""
 
-    def __init__(self, source: FunctionSource, graph: Graph, resolver: Resolver, calls: dict):
+    def __init__(self, source: FunctionSource, graph: Graph, active: tuple = (), helper: bool = False):
         self.source = source
         self.graph = graph
-        self.resolver = resolver
-        self.calls = calls
+        self.resolver = Resolver(source)
+        self.resolved = validate(source, self.resolver, helper)
+        self.active = active + (source.name,)  # the chain of helpers being inlined
         self.env: dict[str, object] = {}
 
     def run(self) -> Value:
@@ -69,11 +71,52 @@ class Builder:
                 return self.apply(BINARY_OPERATORS[type(node.op)], [self.expr(node.left), self.expr(node.right)])
             if isinstance(node, ast.UnaryOp):
                 return self.apply(UNARY_OPERATORS[type(node.op)], [self.expr(node.operand)])
+            if isinstance(node, ast.Attribute):
+                target = self.resolved[node]
+                if isinstance(target, Constant):
+                    return target.value
+                return self.apply(target, [self.expr(node.value)])
             if isinstance(node, ast.Call):
+                target = self.resolved[node]
                 args = [self.expr(a) for a in node.args]
                 kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
-                return self.apply(self.calls[node], args, kwargs)
+                if isinstance(node.func, ast.Attribute) and isinstance(target, str) and target.startswith("method."):
+                    args.insert(0, self.expr(node.func.value))
+                if isinstance(target, FunctionSource):
+                    return self.inline(target, args, kwargs)
+                return self.apply(target, args, kwargs)
         raise AssertionError(f"unvalidated node {ast.dump(node)}")  # pragma: no cover
+
+
+    def inline(self, callee: FunctionSource, args: list, kwargs: dict):
+        """A call to a plain Python function: its body evaluated on the arguments."""
+        if callee.name in self.active:
+            raise UnsupportedSyntaxError(
+                f"`{callee.name}` calls itself (through {' -> '.join(self.active)})",
+                location=self.graph.location,
+                hint="symdiff inlines helper functions; recursion has no fixed size to unroll.",
+            )
+        builder = Builder(callee, self.graph, self.active, helper=True)
+        try:
+            bound = helper_signature(callee).bind(*args, **kwargs)
+        except TypeError as exc:
+            raise UnsupportedSyntaxError(f"bad arguments to `{callee.name}`: {exc}", location=self.graph.location)
+        bound.apply_defaults()
+        builder.env.update(bound.arguments)
+        return builder.run()
+
+
+def helper_signature(source: FunctionSource) -> inspect.Signature:
+    """The signature of a helper's `def`: positional parameters with constant defaults."""
+    args = source.tree.args
+    names = [a.arg for a in args.posonlyargs + args.args]
+    defaults = [d.value for d in args.defaults]
+    first_default = len(names) - len(defaults)
+    return inspect.Signature([
+        inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                          default=defaults[i - first_default] if i >= first_default else inspect.Parameter.empty)
+        for i, n in enumerate(names)
+    ])
 
 
 def parse(source: FunctionSource, graph: Graph, shapes: dict[str, tuple]) -> Graph:
@@ -81,9 +124,7 @@ def parse(source: FunctionSource, graph: Graph, shapes: dict[str, tuple]) -> Gra
 
     The returned graph's `output` is the symbol of the returned value.
     """
-    resolver = Resolver(source)
-    calls = validate(source, resolver)
-    builder = Builder(source, graph, resolver, calls)
+    builder = Builder(source, graph)
     for arg in source.tree.args.posonlyargs + source.tree.args.args:
         builder.env[arg.arg] = graph.param(arg.arg, shapes[arg.arg])
     output = builder.run()

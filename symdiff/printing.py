@@ -23,7 +23,14 @@ def ordered_terms(expr: sp.Expr) -> list[tuple[sp.Expr, bool]]:
 
 
 class MathPrinter(StrPrinter):
-    """SymPy's str printer with terms in `ordered_terms` order."""
+    """SymPy's str printer with terms in `ordered_terms` order and symbols shown by `names`."""
+
+    def __init__(self, names: dict | None = None):
+        super().__init__()
+        self.names = names or {}
+
+    def _print_Symbol(self, expr):
+        return self.names.get(expr, expr.name)
 
     def _print_Add(self, expr, order=None):
         out = ""
@@ -36,5 +43,5 @@ class MathPrinter(StrPrinter):
         return out
 
 
-def math(expr) -> str:
-    return MathPrinter().doprint(expr)
+def math(expr, names: dict | None = None) -> str:
+    return MathPrinter(names).doprint(expr)

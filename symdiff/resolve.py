@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import ast
 import difflib
+import inspect
+import math
 import sys
 import types
 
 from .ops import OPS
 from .source import FunctionSource
+
+MODULE_CONSTANTS = {"numpy.pi": math.pi, "numpy.e": math.e, "math.pi": math.pi, "math.e": math.e,
+                    "torch.pi": math.pi, "torch.e": math.e}
+_LIBRARIES = {"numpy", "torch", "scipy", "symdiff", "jax", "math", "builtins"}
 
 BINARY_OPERATORS = {
     ast.Add: "operator.add",
@@ -80,6 +86,28 @@ class Resolver:
         for name in self.candidates(path):
             if name in OPS:
                 return name
+        if "." not in path and f"builtins.{path}" in OPS and not self._defined(path):
+            return f"builtins.{path}"
+        return None
+
+    def _defined(self, name: str) -> bool:
+        namespace = self.source.globals
+        return (namespace is not None and name in namespace) or name in self.source.imports \
+            or name in self.source.functions
+
+    def helper(self, path: str) -> FunctionSource | None:
+        """The source of a plain Python function the call should be inlined from, or None."""
+        namespace = self.source.globals
+        if namespace is not None:
+            obj = namespace.get(path.split(".")[0])
+            for attr in path.split(".")[1:]:
+                obj = getattr(obj, attr, None)
+            if inspect.isfunction(obj) and obj.__module__.split(".")[0] not in _LIBRARIES:
+                return FunctionSource.from_function(obj)
+            if obj is not None:
+                return None
+        if path in self.source.functions:
+            return self.source.helper(path)
         return None
 
     def describe(self, path: str) -> str:
@@ -93,14 +121,19 @@ class Resolver:
         close = close or [n for n in OPS if n.endswith("." + tail) and not n.startswith("operator.")]
         return close[0] if close else None
 
-    def constant(self, name: str):
-        """The value of a number or string the function reads from its closure or its module, else
-        `NOT_CONSTANT`."""
+    def constant(self, path: str):
+        """The value of a number or string the function reads from its closure or its module
+        (`SCALE`, `np.pi`), else `NOT_CONSTANT`."""
+        if "." in path:
+            for name in self.candidates(path):
+                if name in MODULE_CONSTANTS:
+                    return MODULE_CONSTANTS[name]
+            return NOT_CONSTANT
         for namespace in (self.source.closure, self.source.globals):
-            if namespace is not None and name in namespace:
-                value = namespace[name]
+            if namespace is not None and path in namespace:
+                value = namespace[path]
                 return value if type(value) in (int, float, str) else NOT_CONSTANT
-        return self.source.constants.get(name, NOT_CONSTANT)
+        return self.source.constants.get(path, NOT_CONSTANT)
 
 
 NOT_CONSTANT = object()

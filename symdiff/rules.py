@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .ir import BroadcastTo, Copy, ExpandDims, FullLike, MatMul, ReduceSum, Transpose, Value
+from .ir import BroadcastTo, Copy, ExpandDims, FullLike, MatMul, ReduceSum, Squeeze, Transpose, Value
 
 VJPS: dict[type, tuple] = {}
 
@@ -70,7 +70,8 @@ def _matmul_b(g, ans, a, b):
 defvjp(MatMul, _matmul_a, _matmul_b)
 defvjp(Transpose, lambda g, ans, a: full(g, ans.shape).T)
 defvjp(ReduceSum, lambda g, ans, a, axes, keepdims: g if keepdims else g.expand_dims(tuple(axes)))
-defvjp(ExpandDims, lambda g, ans, a, axes: full(g, ans.shape).sum(axis=tuple(axes)))
+defvjp(ExpandDims, lambda g, ans, a, axes: full(g, ans.shape).squeeze(tuple(axes)))
+defvjp(Squeeze, lambda g, ans, a, axes: g.expand_dims(tuple(axes)))
 defvjp(BroadcastTo, lambda g, ans, a, shape: unbroadcast(g, a.shape))
 defvjp(FullLike, lambda g, ans, like, value: None)
 defvjp(Copy, lambda g, ans, a: g)

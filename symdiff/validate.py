@@ -7,9 +7,11 @@ one final `return`; numbers; arithmetic operators and `@`; calls to the function
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 from .errors import UnknownCallError, UnsupportedSyntaxError
 from .resolve import BINARY_OPERATORS, NOT_CONSTANT, UNARY_OPERATORS, Resolver, dotted_name
+from .ops import OPS
 from .source import FunctionSource
 
 _STRAIGHT_LINE = (
@@ -72,16 +74,17 @@ _ASSIGN_TARGETS = {
 class Validator(ast.NodeVisitor):
     """Refuses unsupported constructs; records what each call resolves to."""
 
-    def __init__(self, source: FunctionSource, resolver: Resolver):
+    def __init__(self, source: FunctionSource, resolver: Resolver, helper: bool = False):
         self.source = source
         self.resolver = resolver
-        self.calls: dict[ast.Call, str] = {}
+        self.helper = helper
+        self.resolved: dict[ast.AST, object] = {}
         self.local_names: set[str] = set()
 
     def refuse(self, node: ast.AST, what: str, hint: str, cls=UnsupportedSyntaxError):
         raise cls(f"unsupported syntax: {what}", location=self.source.location(node), hint=hint)
 
-    def run(self) -> dict[ast.Call, str]:
+    def run(self) -> dict[ast.AST, object]:
         fn = self.source.tree
         self.signature(fn)
         body = fn.body
@@ -99,7 +102,7 @@ class Validator(ast.NodeVisitor):
             self.refuse(body[returns[0] + 1], "statements after `return`", "Remove them.")
         for stmt in body:
             self.visit(stmt)
-        return self.calls
+        return self.resolved
 
     def signature(self, fn: ast.FunctionDef) -> None:
         args = fn.args
@@ -109,8 +112,11 @@ class Validator(ast.NodeVisitor):
             self.refuse(args.kwarg, "`**kwargs`", "List every parameter by name.")
         if args.kwonlyargs:
             self.refuse(args.kwonlyargs[0], "keyword-only parameters", "Make them positional parameters.")
-        if args.defaults:
+        if args.defaults and not self.helper:
             self.refuse(args.defaults[0], "a default parameter value", "Pass every argument at each call.")
+        for default in args.defaults:
+            if not isinstance(default, ast.Constant):
+                self.refuse(default, "a default that is not a constant", "Use a number or a string.")
         for arg in args.posonlyargs + args.args:
             if arg.arg == "np":
                 self.refuse(arg, "a parameter named `np`", "The generated code uses `np` for numpy; rename it.")
@@ -187,20 +193,46 @@ class Validator(ast.NodeVisitor):
                 self.refuse(elt, "a tuple of non-constants", "Tuples may only hold constants, e.g. axis=(0, 1).")
             self.visit(elt)
 
+    def _on_value(self, node: ast.Attribute) -> bool:
+        """Whether `a.b` is an attribute of an array (`x.T`, `x.sum`) rather than of a module."""
+        path = dotted_name(node)
+        return path is None or path.split(".")[0] in self.local_names
+
     def visit_Attribute(self, node):
-        self.refuse(node, f"the attribute `{ast.unparse(node)}`", "Call a supported function instead.")
+        if self._on_value(node):
+            name = f"attribute.{node.attr}"
+            if name not in OPS:
+                self.refuse(node, f"the attribute `.{node.attr}`", "Array attributes supported: .T.")
+            self.resolved[node] = name
+            self.visit(node.value)
+            return
+        path = dotted_name(node)
+        value = self.resolver.constant(path)
+        if value is NOT_CONSTANT:
+            self.refuse(node, f"`{self.resolver.describe(path)}`, which is not a number symdiff knows",
+                        "Pass the value as a parameter.")
+        self.resolved[node] = Constant(value)
 
     def visit_Call(self, node):
-        path = dotted_name(node.func)
-        if path is None:
-            self.refuse(node.func, "a call of a computed function", "Call a function by its name.")
-        name = self.resolver.call(path)
-        if name is None:
-            suggestion = self.resolver.suggest(path)
-            hint = f"Did you mean `{suggestion}`?" if suggestion else "See the README for the supported calls."
-            self.refuse(node.func, f"a call to `{self.resolver.describe(path)}`, which symdiff has no rule for",
-                        hint, cls=UnknownCallError)
-        self.calls[node] = name
+        func = node.func
+        if isinstance(func, ast.Attribute) and self._on_value(func):
+            name = f"method.{func.attr}"
+            if name not in OPS:
+                self.refuse(func, f"the method `.{func.attr}()`, which symdiff has no rule for",
+                            "See the README for the supported calls.", cls=UnknownCallError)
+            self.resolved[node] = name
+            self.visit(func.value)
+        else:
+            path = dotted_name(func)
+            if path is None:
+                self.refuse(func, "a call of a computed function", "Call a function by its name.")
+            target = self.resolver.call(path) or self.resolver.helper(path)
+            if target is None:
+                suggestion = self.resolver.suggest(path)
+                hint = f"Did you mean `{suggestion}`?" if suggestion else "See the README for the supported calls."
+                self.refuse(func, f"a call to `{self.resolver.describe(path)}`, which symdiff has no rule for",
+                            hint, cls=UnknownCallError)
+            self.resolved[node] = target
         for arg in node.args:
             self.visit(arg)
         for kw in node.keywords:
@@ -213,6 +245,14 @@ class Validator(ast.NodeVisitor):
         self.refuse(node, what, hint)
 
 
-def validate(source: FunctionSource, resolver: Resolver) -> dict[ast.Call, str]:
-    """Check the whole function; return the OPS entry each call resolves to."""
-    return Validator(source, resolver).run()
+@dataclass(frozen=True)
+class Constant:
+    """A module attribute that is a number (`np.pi`)."""
+
+    value: object
+
+
+def validate(source: FunctionSource, resolver: Resolver, helper: bool = False) -> dict[ast.AST, object]:
+    """Check the whole function. Return what each call and attribute resolves to: an OPS name, the
+    `FunctionSource` of a helper to inline, or a `Constant`."""
+    return Validator(source, resolver, helper).run()
