@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .ir import VIEWS, Copy, FullLike, Graph, Value, array_op
+from .ir import Copy, Graph, Value, array_op
 from .rules import VJPS, elementwise_vjp, full
 
 
@@ -57,19 +57,12 @@ def backward(graph: Graph, output: sp.Symbol, wrt: list[sp.Symbol], seed: Value)
     for w in wrt:
         where = producer.get(w)
         with graph.context(statement=where, grad_of=where):
-            g = _exact(graph, cotangents.get(w, graph.const(0)), w)
-            node = graph[g.symbol]
-            if node.is_param or isinstance(node.definition, VIEWS) or any(r.expr == g.symbol for r in result.values()):
+            g = full(cotangents.get(w, graph.const(0)), graph.value(w))
+            if graph.views_param(g.symbol) or any(r.expr == g.symbol for r in result.values()):
                 g = array_op(graph, Copy(g.symbol), g.shape, g.label)  # never alias an input or another output
             result[w] = g.named(f"d{graph[w].name}")
     return result
 
-
-def _exact(graph: Graph, g: Value, w: sp.Symbol) -> Value:
-    """The cotangent of parameter `w` as an array of exactly its shape."""
-    if not graph.node_symbols(g.expr):
-        return array_op(graph, FullLike(w, g.expr), graph[w].shape, g.label)
-    return full(g, graph[w].shape)
 
 
 def _vjps(graph: Graph, node, g: Value, ans: Value, active: set):

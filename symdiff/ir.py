@@ -231,6 +231,13 @@ class Graph:
             return self.node_symbols(node.definition)
         return list(node.definition.operands)
 
+    def views_param(self, symbol: sp.Symbol) -> bool:
+        """Whether the value is a parameter or a view of one (returning it would alias the input)."""
+        node = self.nodes[symbol]
+        while isinstance(node.definition, VIEWS):
+            node = self.nodes[node.definition.args[0]]
+        return node.is_param
+
     def resolve_dims(self) -> None:
         """Replace every unified dimension symbol by its representative."""
         subs = self.dims.substitution()
@@ -332,6 +339,9 @@ class Value:
     def T(self) -> Value:
         if self.ndim < 2:
             return self
+        node = self.graph.nodes.get(self.expr)
+        if node is not None and isinstance(node.definition, Transpose):
+            return self.graph.value(node.definition.args[0])
         return array_op(self.graph, Transpose(self.symbol), self.shape[::-1], f"{self.label}.T")
 
     def sum(self, axis=None, keepdims: bool = False) -> Value:

@@ -130,7 +130,7 @@ def _fresh_outputs(graph: Graph, returns):
         if isinstance(symbol, tuple):
             return tuple(fresh(s) for s in symbol)
         node = graph[symbol]
-        if symbol in seen or node.is_param or isinstance(node.definition, VIEWS):
+        if symbol in seen or graph.views_param(symbol):
             with graph.context(statement=None, grad_of=node.grad_of):
                 symbol = graph.add(Copy(symbol), node.shape, name=node.name, hint="out")
         seen.add(symbol)
@@ -164,10 +164,11 @@ def _live(graph: Graph, outputs) -> list:
     return [s for s in graph.nodes if s in live and not graph[s].is_param]
 
 
-def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict, dict]:
+def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict, dict, set]:
     """Each elementwise node's stable numpy form with repeated subexpressions taken out as temps.
 
-    A node whose whole formula became a temp takes the temp's place, so no statement is a bare alias.
+    A node whose whole formula became a temp takes the temp's place (so no statement is a bare
+    alias); such nodes are returned too: like temps, they are computed where first needed.
     """
     expanded = [expand(graph[s].definition, dtype) for s in elementwise]
     temps, reduced = sp.cse(expanded, symbols=_cse_symbols(), order="none")
@@ -181,7 +182,7 @@ def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict
     if aliases:
         exprs = {s: e.xreplace(aliases) for s, e in exprs.items()}
         temps = {t: e.xreplace(aliases) for t, e in temps.items()}
-    return exprs, temps
+    return exprs, temps, set(aliases.values())
 
 
 def schedule(graph: Graph, name: str, returns, *, dtype: str | None = None) -> Program:
@@ -189,7 +190,7 @@ def schedule(graph: Graph, name: str, returns, *, dtype: str | None = None) -> P
     returns = _fresh_outputs(graph, returns)
     outputs = set(_flatten(returns))
     order = _live(graph, outputs)
-    exprs, temps = _common_subexpressions(graph, [s for s in order if graph[s].is_elementwise], dtype)
+    exprs, temps, early = _common_subexpressions(graph, [s for s in order if graph[s].is_elementwise], dtype)
     exprs.update({s: _array_op(graph, graph[s].definition) for s in order if not graph[s].is_elementwise})
     exprs.update(temps)
 
@@ -216,18 +217,20 @@ def schedule(graph: Graph, name: str, returns, *, dtype: str | None = None) -> P
     statements: list[Statement] = []
     done: set = set()
 
-    def emit(s, name: str, grad_of):
+    def name_of(s) -> str:
+        return _temp_name(temps[s], subject) if s in temps else graph[s].name or graph[s].hint
+
+    def emit(s, grad_of):
+        done.add(s)
         expr = _fold(exprs[s], folded)
         for dep in sorted(expr.free_symbols, key=sp.default_sort_key):
-            if dep in temps and dep not in done:
-                done.add(dep)
-                emit(dep, _temp_name(temps[dep], subject), grad_of)
-        statements.append(Statement(s, expr, name, grad_of))
+            if (dep in temps or dep in early) and dep not in done:
+                emit(dep, grad_of)
+        statements.append(Statement(s, expr, name_of(s), grad_of))
 
     for s in order:
-        if s not in folded:
-            node = graph[s]
-            emit(s, node.name or node.hint, node.grad_of)
+        if s not in folded and s not in done:
+            emit(s, graph[s].grad_of)
     return Program(name, list(graph.params), {p: graph[p].shape for p in graph.params}, statements, returns)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .ir import BroadcastTo, Copy, ExpandDims, FullLike, MatMul, ReduceSum, Squeeze, Transpose, Value
+from .ir import BroadcastTo, Copy, ExpandDims, FullLike, MatMul, ReduceSum, Squeeze, Transpose, Value, array_op
 
 VJPS: dict[type, tuple] = {}
 
@@ -19,19 +19,42 @@ def defvjp(op: type, *rules) -> None:
     VJPS[op] = rules
 
 
-def full(g: Value, shape) -> Value:
-    """`g` broadcast to exactly `shape`."""
-    return g if g.shape == tuple(shape) else g.broadcast_to(shape)
+def full(g: Value, like: Value) -> Value:
+    """`g` broadcast to exactly the shape of `like` (a constant fills an array of `like`'s dtype)."""
+    if g.shape == like.shape and g.graph.node_symbols(g.expr):
+        return g
+    if not g.graph.node_symbols(g.expr):
+        return array_op(g.graph, FullLike(like.symbol, g.expr), like.shape, g.label)
+    return g.broadcast_to(like.shape)
 
 
-def unbroadcast(g: Value, shape) -> Value:
-    """Sum `g` over the axes numpy broadcasting added to reach it from an operand of `shape`."""
-    lead = tuple(range(g.ndim - len(shape)))
-    if lead:
-        g = g.sum(axis=lead)
-    offset = len(shape) - g.ndim
-    ones = tuple(i for i, d in enumerate(g.shape) if shape[offset + i] == 1 and d != 1)
-    return g.sum(axis=ones, keepdims=True) if ones else g
+def unbroadcast(g: Value, shape, full_shape) -> Value:
+    """The cotangent of an operand of `shape` that numpy broadcast to `full_shape`, from the
+    cotangent `g` of the result: summed over the broadcast axes.
+
+    `g` itself may be lazily broadcast (smaller than `full_shape`); along an axis where it is
+    constant, the sum is a product with the axis length.
+    """
+    n, m, k = len(full_shape), len(shape), g.ndim
+    scale, drop, keep = 1, [], []
+    for i, size in enumerate(full_shape):
+        missing = i < n - m  # the operand has no such axis
+        if not missing and (shape[i - (n - m)] != 1 or size == 1):
+            continue
+        j = i - (n - k)  # the axis in g, if g has it
+        if j < 0 or g.shape[j] == 1:
+            scale = scale * size
+            if j >= 0 and missing:
+                drop.append(j)
+        else:
+            (drop if missing else keep).append(j)
+    if scale != 1:
+        g = g * scale
+    if drop:
+        g = g.sum(axis=tuple(drop))
+    if keep:
+        g = g.sum(axis=tuple(j - len(drop) for j in keep), keepdims=True)
+    return g
 
 
 def outer(u: Value, v: Value) -> Value:
@@ -50,28 +73,28 @@ def elementwise_vjp(g: Value, ans: Value, definition: sp.Expr, operand: Value) -
     partial = partial.xreplace({definition: ans.expr})
     graph = g.graph
     shape = graph.dims.broadcast_shapes(*(graph[s].shape for s in graph.node_symbols(partial)))
-    return unbroadcast(g * Value(graph, partial, shape), operand.shape)
+    return unbroadcast(g * Value(graph, partial, shape), operand.shape, ans.shape)
 
 
 def _matmul_a(g, ans, a, b):
-    g = full(g, ans.shape)
+    g = full(g, ans)
     if b.ndim == 1:
         return g * b if a.ndim == 1 else outer(g, b)
     return b @ g if a.ndim == 1 else g @ b.T
 
 
 def _matmul_b(g, ans, a, b):
-    g = full(g, ans.shape)
+    g = full(g, ans)
     if a.ndim == 1:
         return g * a if b.ndim == 1 else outer(a, g)
     return a.T @ g
 
 
 defvjp(MatMul, _matmul_a, _matmul_b)
-defvjp(Transpose, lambda g, ans, a: full(g, ans.shape).T)
+defvjp(Transpose, lambda g, ans, a: full(g, ans).T)
 defvjp(ReduceSum, lambda g, ans, a, axes, keepdims: g if keepdims else g.expand_dims(tuple(axes)))
-defvjp(ExpandDims, lambda g, ans, a, axes: full(g, ans.shape).squeeze(tuple(axes)))
+defvjp(ExpandDims, lambda g, ans, a, axes: full(g, ans).squeeze(tuple(axes)))
 defvjp(Squeeze, lambda g, ans, a, axes: g.expand_dims(tuple(axes)))
-defvjp(BroadcastTo, lambda g, ans, a, shape: unbroadcast(g, a.shape))
+defvjp(BroadcastTo, lambda g, ans, a, shape: unbroadcast(g, a.shape, ans.shape))
 defvjp(FullLike, lambda g, ans, like, value: None)
 defvjp(Copy, lambda g, ans, a: g)

@@ -161,7 +161,7 @@ class Validator(ast.NodeVisitor):
 
     # -- expressions --------------------------------------------------------------------------
     def visit_Constant(self, node):
-        if isinstance(node.value, bool) or not isinstance(node.value, (int, float, str, type(None))):
+        if not isinstance(node.value, (int, float, str, type(None))):  # bools are ints
             self.refuse(node, f"the constant {node.value!r}", "Use int or float numbers.")
 
     def visit_Name(self, node):
