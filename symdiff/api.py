@@ -117,12 +117,16 @@ class Derivation:
         return go(symbol)
 
     def __str__(self) -> str:
-        names = {s: n.name or n.hint for s, n in self.graph.nodes.items()}
+        names, taken = {}, set()
+        for s, n in self.graph.nodes.items():  # h, h1, ... as in the generated code
+            base = n.name or n.hint
+            names[s] = next(f"{base}{i or ''}" for i in range(len(taken) + 1) if f"{base}{i or ''}" not in taken)
+            taken.add(names[s])
         sig = ", ".join(f"{p}: {format_shape(shape)}" for p, shape in self.shapes.items())
         lines = [f"{self.name}({sig})"]
         for symbol, node in self.graph.nodes.items():
             if node.grad_of is None and not node.is_param and (node.name or symbol == self.output):
-                lines.append(f"  {node.name} = {math(self._inline(symbol, everything=False), names)}"
+                lines.append(f"  {names[symbol]} = {math(self._inline(symbol, everything=False), names)}"
                              f"    # {format_shape(node.shape)}")
         lines.append(f"gradients of {self.name} with respect to {', '.join(self.wrt.names)}:")
         for name, symbol in self._grads.items():

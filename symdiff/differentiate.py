@@ -44,7 +44,7 @@ def backward(graph: Graph, output: sp.Symbol, wrt: list[sp.Symbol], seed: Value)
         if graph.node_symbols(g.expr) and g.expr not in graph:
             where = producer.get(symbol, node.statement)
             with graph.context(statement=where, location=where, grad_of=where):
-                g = g.named(f"d{node.name}") if node.name else graph.value(g.symbol)
+                g = g.named(f"d{node.name}") if node.name else graph.value(graph.add(g.expr, g.shape, hint=f"d{node.hint}"))
         with graph.context(statement=node.statement, location=node.statement, grad_of=node.statement):
             ans = graph.value(symbol)
             for operand, contribution in _vjps(graph, node, g, ans, active):

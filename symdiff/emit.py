@@ -253,8 +253,8 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
     grad_of = None
     for stmt in program.statements:
         if stmt.grad_of is not None and stmt.grad_of != grad_of:
-            text = " ".join(stmt.grad_of.snippet.split())
-            body.append(ast.Expr(_call(ast.Name("__comment__", ast.Load()), ast.Constant(f"grad of: {text}"))))
+            body.append(ast.Expr(_call(ast.Name("__comment__", ast.Load()),
+                                       ast.Constant(f"grad of: {stmt.grad_of.statement}"))))
         grad_of = stmt.grad_of
         body.append(ast.Assign([ast.Name(names[stmt.target], ast.Store())], lower(stmt.expr)))
     body.append(ast.Return(_returns(program.returns, lower)))

@@ -6,12 +6,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Location:
-    """A construct in the user's source: absolute line, 0-based column (as in `ast`), its text."""
+    """A construct in the user's source: absolute line, 0-based column (as in `ast`), its text, and
+    the call of the helper function it was inlined through, if any."""
 
     filename: str
     lineno: int
     col_offset: int
     snippet: str = ""
+    within: str = ""
+
+    @property
+    def statement(self) -> str:
+        """The construct on one line, with the helper call it belongs to: for `# grad of:` comments."""
+        text = " ".join(self.snippet.split())
+        return f"{text}  [in {self.within}]" if self.within else text
 
     def __str__(self) -> str:
         return f"{self.filename}:{self.lineno}:{self.col_offset + 1}"

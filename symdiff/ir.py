@@ -199,6 +199,8 @@ class Graph:
             node = self.nodes[existing]
             if node.name is None and name is not None:
                 node.name = name
+            if node.hint == "t":
+                node.hint = hint
             return existing
         symbol = self._new_symbol(name or hint)
         self.nodes[symbol] = Node(symbol, definition, tuple(shape), name, self.statement, self.grad_of, hint)

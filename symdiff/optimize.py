@@ -38,8 +38,15 @@ _MAX_INLINED_OPS = 200
 
 
 def rewrite(expr: sp.Expr) -> sp.Expr:
+    """`expr` with every rewrite applied (each pattern is tried only on subexpressions of its kind)."""
+    if not expr.has(sp.exp, sigmoid):  # every pattern involves one of them
+        return expr
     for pattern, replacement in REWRITES:
-        expr = expr.replace(pattern, replacement)
+        kind = type(pattern)
+        expr = expr.replace(
+            lambda e: isinstance(e, kind) and e.match(pattern) is not None,
+            lambda e: replacement.xreplace(e.match(pattern)),
+        )
     return expr
 
 
@@ -53,11 +60,12 @@ def stabilize(graph: Graph) -> None:
         if not node.is_elementwise:
             continue
         new = rewrite(node.definition)
-        inlined = _inline_elementwise(graph, node.definition)
-        if new == node.definition and inlined != node.definition and sp.count_ops(inlined) <= _MAX_INLINED_OPS:
-            candidate = rewrite(inlined)
-            if candidate != inlined:
-                new = candidate
+        if new == node.definition:
+            inlined = _inline_elementwise(graph, node.definition)
+            if inlined != node.definition and sp.count_ops(inlined) <= _MAX_INLINED_OPS:
+                candidate = rewrite(inlined)
+                if candidate != inlined:
+                    new = candidate
         if new != node.definition:
             graph.redefine(symbol, new)
 

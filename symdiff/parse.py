@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 import operator
 
@@ -83,7 +84,8 @@ class Builder:
                 if isinstance(node.func, ast.Attribute) and isinstance(target, str) and target.startswith("method."):
                     args.insert(0, self.expr(node.func.value))
                 if isinstance(target, FunctionSource):
-                    return self.inline(target, args, kwargs)
+                    call = " ".join((ast.get_source_segment(self.source.text, node) or target.name).split())
+                    return self.inline(dataclasses.replace(target, within=call), args, kwargs)
                 return self.apply(target, args, kwargs)
         raise AssertionError(f"unvalidated node {ast.dump(node)}")  # pragma: no cover
 

@@ -25,6 +25,7 @@ class FunctionSource:
     constants: dict[str, object] = field(default_factory=dict)  # module-level number and string literals
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)  # module-level defs
     closure: dict | None = None  # the live function's free variables
+    within: str = ""  # the call a helper is being inlined for
 
     @classmethod
     def from_function(cls, fn) -> FunctionSource:
@@ -78,7 +79,7 @@ class FunctionSource:
 
     def location(self, node: ast.AST) -> Location:
         snippet = ast.get_source_segment(self.text, node) or ""
-        return Location(self.filename, node.lineno, node.col_offset, snippet)
+        return Location(self.filename, node.lineno, node.col_offset, snippet, self.within)
 
     def helper(self, name: str) -> FunctionSource:
         """The module-level function `name`, in the same module context."""

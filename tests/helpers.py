@@ -52,3 +52,14 @@ def load_module(tmp_path, source: str):
 
 def rng(seed=0):
     return np.random.default_rng(seed)
+
+
+def code_only(source: str) -> str:
+    """Generated source without comments and docstrings: what actually runs."""
+    import ast
+
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.Module)) and ast.get_docstring(node) is not None:
+            node.body = node.body[1:]
+    return ast.unparse(tree)
