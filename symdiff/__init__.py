@@ -1,7 +1,8 @@
 """symdiff: source-to-source symbolic differentiation of numpy/torch-style Python functions."""
 from . import functional
-from .api import Derivation, derive, grad, value_and_grad
+from .api import derive, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .check import check_grad
+from .derivation import Derivation
 from .errors import (
     GradientCheckError,
     InputTypeError,
@@ -13,6 +14,7 @@ from .errors import (
     UnsupportedSyntaxError,
     WrtError,
 )
+from .functional import stop_gradient
 
 __version__ = "0.1.0"
 
@@ -31,5 +33,11 @@ __all__ = [
     "derive",
     "functional",
     "grad",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "stop_gradient",
     "value_and_grad",
+    "vjp",
 ]

@@ -1,37 +1,28 @@
-"""The user-facing transforms: `derive`, `grad`, `value_and_grad`.
+"""The user-facing transforms: `derive`, `grad`, `value_and_grad`, `vjp`, `jvp`, `jacobian`,
+`hessian`, `hvp`.
 
-The pipeline, one way: source -> `parse` -> `optimize.stabilize` -> `differentiate.backward` ->
-`optimize.schedule` -> `emit`.
+The pipeline, one way: source -> `parse` -> `optimize.stabilize` -> `differentiate` (in
+`Derivation`) -> `optimize.schedule` -> `emit`.
 """
 from __future__ import annotations
 
 import functools
 import inspect
 import threading
-from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 
-from . import emit
-from .differentiate import backward
-from .errors import InputTypeError, NonScalarOutputError, SymdiffError, WrtError
+from .derivation import Derivation, Wrt
+from .errors import InputTypeError, SymdiffError, WrtError
 from .ir import Graph
-from .optimize import schedule, stabilize
+from .optimize import stabilize
 from .parse import parse
-from .printing import math
-from .shapes import Dims, format_shape
-from .source import FunctionSource, annotated_shapes
+from .shapes import Dims
+from .source import FunctionSource, TransformSpec, annotated_shapes
 
-KINDS = ("value", "grad", "value_and_grad")
-
-
-@dataclass(frozen=True)
-class Wrt:
-    """The parameters to differentiate, in order, and whether one was asked for without a tuple."""
-
-    names: tuple[str, ...]
-    single: bool
+#: Extra arguments each kind takes after the function's own: a cotangent, or one tangent per `wrt`.
+EXTRA_ARGS = {"vjp": lambda wrt: 1, "jvp": len, "hvp": len}
 
 
 def resolve_wrt(wrt, params: list[str], where: str = "") -> Wrt:
@@ -71,132 +62,6 @@ def _params(source: FunctionSource) -> list[str]:
     return [a.arg for a in args.posonlyargs + args.args]
 
 
-class Derivation:
-    """A function's forward graph and gradients, derived once for symbolic shapes.
-
-    `str()` shows the forward computation and each gradient as math; `.gradients` maps each `wrt`
-    name to its gradient as a SymPy expression over the parameters; `.source` is the generated
-    module; `.function` the compiled gradient function.
-    """
-
-    def __init__(self, source: FunctionSource, graph: Graph, wrt: Wrt, grads: dict, dtypes: dict | None = None):
-        self.name = source.name
-        self.source_info = source
-        self.graph = graph
-        self.wrt = wrt
-        self.params = _params(source)
-        self.output = graph.output
-        self._grads = grads  # wrt name -> node symbol
-        self.dtypes = dtypes or {}
-        self._programs: dict = {}
-        self._compiled: dict = {}
-        self._lock = threading.Lock()
-
-    # -- what was derived -----------------------------------------------------------------------
-    @property
-    def shapes(self) -> dict[str, tuple]:
-        return {p: self.graph[s].shape for p, s in zip(self.params, self.graph.params)}
-
-    @functools.cached_property
-    def gradients(self) -> dict[str, sp.Expr]:
-        return {name: self._inline(s, everything=True) for name, s in self._grads.items()}
-
-    def _inline(self, symbol, everything: bool) -> sp.Expr:
-        """A node's definition with the nodes it reads substituted (named ones too if `everything`)."""
-        memo: dict = {}
-
-        def go(s):
-            if s not in memo:
-                node = self.graph[s]
-                if node.is_param or (not everything and node.name and node.grad_of is None and s != symbol):
-                    memo[s] = s
-                else:
-                    memo[s] = node.definition.xreplace({d: go(d) for d in self.graph.operands(node)})
-            return memo[s]
-
-        return go(symbol)
-
-    def __str__(self) -> str:
-        names, taken = {}, set()
-        for s, n in self.graph.nodes.items():  # h, h1, ... as in the generated code
-            base = n.name or n.hint
-            names[s] = next(f"{base}{i or ''}" for i in range(len(taken) + 1) if f"{base}{i or ''}" not in taken)
-            taken.add(names[s])
-        sig = ", ".join(f"{p}: {format_shape(shape)}" for p, shape in self.shapes.items())
-        lines = [f"{self.name}({sig})"]
-        for symbol, node in self.graph.nodes.items():
-            if node.grad_of is None and not node.is_param and (node.name or symbol == self.output):
-                lines.append(f"  {names[symbol]} = {math(self._inline(symbol, everything=False), names)}"
-                             f"    # {format_shape(node.shape)}")
-        lines.append(f"gradients of {self.name} with respect to {', '.join(self.wrt.names)}:")
-        for name, symbol in self._grads.items():
-            full = math(self.gradients[name], names)
-            text = full if len(full) <= 100 else math(self._inline(symbol, everything=False), names)
-            lines.append(f"  d{self.name}/d{name} = {text}")
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"<Derivation of {self.name} with respect to {', '.join(self.wrt.names)}>"
-
-    # -- code ---------------------------------------------------------------------------------
-    def returns(self, kind: str):
-        grads = tuple(self._grads[n] for n in self.wrt.names)
-        grads = grads[0] if self.wrt.single else grads
-        return {"value": self.output, "grad": grads, "value_and_grad": (self.output, grads)}[kind]
-
-    def function_name(self, kind: str) -> str:
-        return self.name if kind == "value" else f"{kind}_{self.name}"
-
-    def program(self, kind: str):
-        with self._lock:
-            if kind not in self._programs:
-                dtype = _computation_dtype(self.dtypes)
-                program = schedule(self.graph, self.function_name(kind), self.returns(kind),
-                                   dtype=None if dtype is None else dtype.name)
-                program.casts = {
-                    s: dtype.name for p, s in zip(self.params, self.graph.params)
-                    if p in self.dtypes and dtype is not None and self.dtypes[p].kind in "biu"
-                }
-                self._programs[kind] = program
-            return self._programs[kind]
-
-    def function_ast(self, kind: str):
-        return emit.function_ast(self.program(kind), doc=self._docstring(kind))
-
-    def _docstring(self, kind: str) -> str:
-        what = {
-            "value": f"The value of `{self.name}`.",
-            "grad": f"Gradient of `{self.name}` with respect to {', '.join(self.wrt.names)}.",
-            "value_and_grad": f"`{self.name}` and its gradient with respect to {', '.join(self.wrt.names)}.",
-        }[kind]
-        shapes = "\n".join(f"    {p}: {format_shape(s)}" for p, s in self.shapes.items())
-        return f"{what}\n\nParameters and their shapes:\n{shapes}\n"
-
-    def module_source(self, kinds=KINDS) -> str:
-        return emit.module_source([self.function_ast(k) for k in kinds])
-
-    @functools.cached_property
-    def source(self) -> str:
-        """The generated module: the value, the gradient, and both at once."""
-        return self.module_source()
-
-    def compiled(self, kind: str = "grad"):
-        """The generated function of one kind, compiled."""
-        if kind not in self._compiled:
-            namespace = emit.compile_module(self.module_source((kind,)), self.function_name(kind))
-            self._compiled[kind] = namespace[self.function_name(kind)]
-        return self._compiled[kind]
-
-    @property
-    def function(self):
-        return self.compiled("grad")
-
-
-def _computation_dtype(dtypes: dict):
-    floats = [d for d in dtypes.values() if d.kind == "f"]
-    return np.result_type(*floats) if floats else (np.dtype(np.float64) if dtypes else None)
-
-
 def _symbolic_shapes(spec: dict, params: list[str], dims: Dims, source: FunctionSource) -> dict:
     shapes = {}
     for p in params:
@@ -215,32 +80,20 @@ def _symbolic_shapes(spec: dict, params: list[str], dims: Dims, source: Function
     return shapes
 
 
-def _derive(source: FunctionSource, wrt: Wrt, dims: Dims, shapes: dict, dtypes: dict | None,
-            require_scalar: bool) -> Derivation:
+def _derive(source: FunctionSource, wrt: Wrt, dims: Dims, shapes: dict, dtypes: dict | None = None,
+            has_aux: bool = False) -> Derivation:
     graph = Graph(dims)
-    parse(source, graph, shapes)
+    parse(source, graph, shapes, has_aux=has_aux)
     _name_dims(graph, _params(source))
-    output = graph[graph.output]
-    if require_scalar and output.shape:
-        ret = source.tree.body[-1]
-        raise NonScalarOutputError(
-            f"`{source.name}` returns an array of shape {format_shape(output.shape)}; a gradient needs a scalar",
-            location=source.location(ret),
-            hint="Reduce it (e.g. `.sum()` or reduction='mean'), or use symdiff.vjp for non-scalar outputs.",
-        )
     stabilize(graph)
-    params = dict(zip(_params(source), graph.params))
-    wrt_symbols = [params[n] for n in wrt.names]
-    with graph.context(location=source.location(source.tree)):
-        cotangents = backward(graph, graph.output, wrt_symbols, graph.const(1))
-        grads = {n: cotangents[params[n]].symbol for n in wrt.names}
-    return Derivation(source, graph, wrt, grads, dtypes)
+    return Derivation(source, graph, wrt, dtypes, has_aux)
 
 
-def derive(fn, *, wrt=None, shapes=None) -> Derivation:
-    """Derive `fn`'s gradient for symbolic shapes, e.g. shapes={"x": ("N", "D"), "w": ("D", "K")}.
+def derive(fn, *, wrt=None, shapes=None, has_aux: bool = False) -> Derivation:
+    """Derive `fn` for symbolic shapes, e.g. shapes={"x": ("N", "D"), "w": ("D", "K")}.
 
-    Without `shapes`, string annotations on the parameters give them (`x: "N D"`).
+    Without `shapes`, string annotations on the parameters give them (`x: "N D"`). Gradients are
+    computed when first asked for; `.compiled(kind)` gives any kind of generated function.
     """
     source = _source(fn)
     params = _params(source)
@@ -248,7 +101,10 @@ def derive(fn, *, wrt=None, shapes=None) -> Derivation:
     spec = annotated_shapes(source)
     spec.update(shapes or {})
     dims = Dims()
-    return _derive(source, wrt, dims, _symbolic_shapes(spec, params, dims, source), None, True)
+    derivation = _derive(source, wrt, dims, _symbolic_shapes(spec, params, dims, source), has_aux=has_aux)
+    if not derivation.graph[derivation.output].shape:
+        derivation.grads  # derive the gradient now, so that its errors surface here
+    return derivation
 
 
 # -- transforms on live functions ------------------------------------------------------------
@@ -300,20 +156,23 @@ def _check_inputs(name: str, params: list[str], arrays: list[np.ndarray], wrt: W
 
 
 class Transformed:
-    """A function transformed by `grad` or `value_and_grad`: derives and compiles once per signature
+    """A function transformed by `grad`, `vjp`, `hessian`...: derives and compiles once per signature
     of argument ranks and dtypes, then calls the generated numpy code."""
 
-    def __init__(self, fn, wrt, kind: str):
+    def __init__(self, fn, wrt, kind: str, has_aux: bool = False):
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.kind = kind
+        self.has_aux = has_aux
         self.source = FunctionSource.from_function(fn)
         self.params = _params(self.source)
         self.wrt = resolve_wrt(wrt, self.params, f"`{self.source.name}` ")
+        self.spec = TransformSpec(kind, self.source, self.wrt.names, self.wrt.single, has_aux)
         self.derivations: dict = {}
         self._functions: dict = {}
         self._lock = threading.Lock()
         self._nparams = len(self.params)
+        self._nargs = self._nparams + EXTRA_ARGS.get(kind, lambda wrt: 0)(self.wrt.names)
         self._signature = inspect.signature(fn)
 
     def __repr__(self) -> str:
@@ -323,11 +182,16 @@ class Transformed:
         return self if obj is None else functools.partial(self, obj)
 
     def _arrays(self, args, kwargs) -> list:
-        if kwargs or len(args) != self._nparams:
+        if kwargs or len(args) != self._nargs:
+            extra = self._nargs - self._nparams
             try:
-                args = self._signature.bind(*args, **kwargs).args
+                primal = self._signature.bind(*args[: len(args) - extra], **kwargs).args
             except TypeError as exc:
                 raise TypeError(f"{self.source.name}(): {exc}") from None
+            if len(args) < extra or len(primal) + extra != self._nargs:
+                raise TypeError(f"{self.kind} of {self.source.name}() takes the {self._nparams} arguments of "
+                                f"{self.source.name} and {extra} more ({_extra_names(self.kind)})")
+            args = primal + tuple(args[len(args) - extra:])
         return [a if type(a) is np.ndarray else np.asarray(a) for a in args]
 
     def __call__(self, *args, **kwargs):
@@ -350,29 +214,54 @@ class Transformed:
         """Derive and compile for the call's ranks and dtypes (size-1 axes broadcast where they do)."""
         with self._lock:
             if key not in self._functions:
-                _check_inputs(self.source.name, self.params, arrays, self.wrt)
+                primal = arrays[: self._nparams]
+                _check_inputs(self.source.name, self.params, primal, self.wrt if self.kind != "value" else Wrt((), True))
                 dims = Dims()
-                shapes = _call_shapes(self.source, self.params, arrays, dims)
-                dtypes = {p: a.dtype for p, a in zip(self.params, arrays)}
-                derivation = _derive(self.source, self.wrt, dims, shapes, dtypes, self.kind != "value")
+                shapes = _call_shapes(self.source, self.params, primal, dims)
+                dtypes = {p: a.dtype for p, a in zip(self.params, primal)}
+                derivation = _derive(self.source, self.wrt, dims, shapes, dtypes, self.has_aux)
                 self.derivations[key] = derivation
                 self._functions[key] = derivation.compiled(self.kind)
             return self._functions[key]
 
 
-def grad(fn=None, *, wrt=None):
-    """The gradient of a scalar-valued function: `grad(f)(*args)` returns d f / d wrt.
+def _extra_names(kind: str) -> str:
+    return {"vjp": "the cotangent v", "jvp": "a tangent per wrt parameter", "hvp": "a vector per wrt parameter"}[kind]
+
+
+def _transform(kind: str, doc: str):
+    def transform(fn=None, *, wrt=None, **options):
+        if fn is None:
+            return functools.partial(transform, wrt=wrt, **options)
+        return Transformed(fn, wrt, kind, **options)
+
+    transform.__name__ = transform.__qualname__ = kind
+    transform.__doc__ = doc
+    return transform
+
+
+grad = _transform("grad", """The gradient of a scalar-valued function: `grad(f)(*args)` returns d f / d wrt.
 
     `wrt` is a parameter name, an index, or a tuple of them (the first parameter by default); a
-    tuple gives a tuple of gradients. Use as `@grad` or `@grad(wrt=("w", "b"))`.
-    """
-    if fn is None:
-        return functools.partial(grad, wrt=wrt)
-    return Transformed(fn, wrt, "grad")
-
-
-def value_and_grad(fn=None, *, wrt=None):
-    """Like `grad`, returning `(value, gradients)`."""
-    if fn is None:
-        return functools.partial(value_and_grad, wrt=wrt)
-    return Transformed(fn, wrt, "value_and_grad")
+    tuple gives a tuple of gradients. Use as `@grad` or `@grad(wrt=("w", "b"))`. With
+    `has_aux=True` the function returns `(value, aux)` and the gradient comes with `aux`:
+    `(grads, aux)`.
+    """)
+value_and_grad = _transform("value_and_grad", """Like `grad`, returning `(value, grads)`; with `has_aux=True`,
+    `((value, aux), grads)`.
+    """)
+vjp = _transform("vjp", """Vector-Jacobian product for any output shape: `vjp(f)(*args, v)` pulls the cotangent
+    `v` (shaped like f's value) back to the `wrt` parameters, as torch's `out.backward(v)`.
+    """)
+jvp = _transform("jvp", """Forward mode: `jvp(f)(*args, *tangents)` returns `(value, derivative along the
+    tangents)`, one tangent per `wrt` parameter, each shaped like it.
+    """)
+jacobian = _transform("jacobian", """The full Jacobian: `jacobian(f)(*args)` has shape `out.shape + param.shape`
+    (a tuple of them for a tuple `wrt`), computed as closed-form array code.
+    """)
+hessian = _transform("hessian", """The Hessian of a scalar-valued function, derived symbolically from its gradient:
+    shape `param.shape + param.shape`; for a tuple `wrt`, a tuple of tuples of blocks.
+    """)
+hvp = _transform("hvp", """Hessian-vector product: `hvp(f)(*args, *vectors)` returns H @ v for each `wrt`
+    parameter, without forming H.
+    """)

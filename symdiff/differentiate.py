@@ -1,10 +1,11 @@
-"""Reverse mode over the IR: one backward sweep appends the cotangent nodes to the graph."""
+"""Differentiation over the IR: reverse mode (`backward`) and forward mode (`forward`) append the
+cotangent or tangent nodes to the graph."""
 from __future__ import annotations
 
 import sympy as sp
 
 from .ir import Copy, Graph, Value, array_op
-from .rules import VJPS, elementwise_vjp, full
+from .rules import JVPS, VJPS, elementwise_jvp, elementwise_vjp, full
 
 
 def _static(arg):
@@ -79,3 +80,55 @@ def _vjps(graph: Graph, node, g: Value, ans: Value, active: set):
     for rule, operand in zip(rules, op.operands):
         if operand in active:
             yield operand, rule(g, ans, *operands, *params)
+
+
+def forward(graph: Graph, seeds: dict[sp.Symbol, Value], targets: list[sp.Symbol], nb: int = 0) -> dict:
+    """Tangents of `targets` given the tangents `seeds` of some nodes (forward mode).
+
+    Tangents carry `nb` leading batch axes. Only what the targets need is computed: an elementwise
+    node asks for an operand's tangent only where its partial derivative is not zero (a
+    `stop_gradient` cuts the path).
+    """
+    active = depends_on(graph, seeds)
+    partials: dict = {}
+    needed: set = set()
+    stack = [t for t in targets if t in active]
+    while stack:
+        symbol = stack.pop()
+        if symbol in needed or symbol in seeds:
+            continue
+        needed.add(symbol)
+        node = graph[symbol]
+        if node.is_elementwise:
+            partials[symbol] = [s for s in graph.node_symbols(node.definition)
+                                if s in active and sp.diff(node.definition, s) != 0]
+            stack.extend(partials[symbol])
+        elif not node.is_param:
+            stack.extend(s for s in node.definition.operands if s in active)
+    tangents = dict(seeds)
+    for symbol in list(graph.nodes):
+        if symbol not in needed:
+            continue
+        node = graph[symbol]
+        with graph.context(statement=node.statement, location=node.statement, grad_of=node.statement):
+            dot = _tangent(graph, node, tangents, partials, nb)
+        if dot is not None:
+            if graph.node_symbols(dot.expr) and dot.expr not in graph and node.name:
+                dot = dot.named(f"{node.name}_dot")
+            tangents[symbol] = dot
+    return {t: tangents.get(t) for t in targets}
+
+
+def _tangent(graph: Graph, node, tangents: dict, partials: dict, nb: int) -> Value | None:
+    ans = graph.value(node.symbol)
+    if node.is_elementwise:
+        dots = {s: tangents[s] for s in partials[node.symbol] if s in tangents}
+        return elementwise_jvp(dots, ans, node.definition, nb) if dots else None
+    op = node.definition
+    operands = [graph.value(s) for s in op.operands]
+    dots = [tangents.get(s) for s in op.operands]
+    if all(d is None for d in dots):
+        return None
+    dots = [None if d is None else d.broadcast_to(d.shape[:nb] + v.shape) for d, v in zip(dots, operands)]
+    params = [_static(p) for p in op.args[op.arity:]]
+    return JVPS[type(op)](dots, ans, *operands, *params, nb=nb)

@@ -49,6 +49,10 @@ def _call(func: ast.expr, *args: ast.expr, **kwargs: ast.expr) -> ast.Call:
     return ast.Call(func, list(args), [ast.keyword(k, v) for k, v in kwargs.items()])
 
 
+def _attr(value: ast.expr, name: str) -> ast.Attribute:
+    return ast.Attribute(value, name, ast.Load())
+
+
 def _const(value) -> ast.expr:
     if isinstance(value, (int, float)) and value < 0:
         return ast.UnaryOp(ast.USub(), ast.Constant(-value))
@@ -149,8 +153,25 @@ class Lowering:
     def op_MatMul(self, a, b):
         return ast.BinOp(self(a), ast.MatMult(), self(b))
 
-    def op_Transpose(self, a):
-        return ast.Attribute(self(a), "T", ast.Load())
+    def op_Transpose(self, a, perm):
+        perm = tuple(int(p) for p in perm)
+        n = len(perm)
+        if perm == tuple(reversed(range(n))):
+            return ast.Attribute(self(a), "T", ast.Load())
+        if perm == tuple(range(n - 2)) + (n - 1, n - 2):
+            return _call(ast.Attribute(self(a), "swapaxes", ast.Load()), _const(-1), _const(-2))
+        return _call(ast.Attribute(self(a), "transpose", ast.Load()), _tuple(_const(p) for p in perm))
+
+    def op_EyeLike(self, like):
+        """np.eye over `like`'s elements in its dtype, shaped `like.shape * 2`."""
+        eye = _call(_np("eye"), _attr(self(like), "size"), dtype=_attr(self(like), "dtype"))
+        return _call(_attr(eye, "reshape"), ast.BinOp(_attr(self(like), "shape"), ast.Mult(), ast.Constant(2)))
+
+    def op_Zeros(self, like, shape):
+        return _call(_np("zeros"), _tuple(self(d) for d in shape), dtype=_attr(self(like), "dtype"))
+
+    def op_Identity(self, a, tag):
+        return self(a)
 
     def op_ReduceSum(self, a, axes, keepdims):
         kwargs = {}

@@ -9,6 +9,11 @@ import numpy as np
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+def stop_gradient(x):
+    """x itself; symdiff treats it as a constant when differentiating (like `x.detach()`)."""
+    return x
+
+
 def sigmoid(x):
     """1 / (1 + exp(-x)), without overflow for any x."""
     x = np.asarray(x)

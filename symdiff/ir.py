@@ -44,10 +44,15 @@ class MatMul(ArrayOp):
 
 
 class Transpose(ArrayOp):
-    """Reversed axes (`a.T`)."""
+    """Axes permuted by `perm` (a Tuple): reversed is `a.T`."""
+
+    @property
+    def perm(self) -> tuple[int, ...]:
+        return tuple(int(a) for a in self.args[1])
 
     def _sympystr(self, printer):
-        return f"{printer.parenthesize(self.args[0], 999)}.T"
+        arg = printer.parenthesize(self.args[0], 999)
+        return f"{arg}.T" if self.perm == tuple(reversed(range(len(self.perm)))) else f"{arg}.transpose{self.perm}"
 
 
 class ReduceSum(ArrayOp):
@@ -120,6 +125,29 @@ class FullLike(ArrayOp):
         return f"full_like({printer.doprint(self.args[0])}, {printer.doprint(self.args[1])})"
 
 
+class Zeros(ArrayOp):
+    """Zeros of a given shape (a Tuple) in `like`'s dtype."""
+
+    def _sympystr(self, printer):
+        return f"zeros({format_shape(self.args[1])})"
+
+
+class EyeLike(ArrayOp):
+    """The identity tensor of `like`'s shape twice (`like.shape + like.shape`) and dtype: the seed of
+    forward mode that yields a whole Jacobian at once."""
+
+    def _sympystr(self, printer):
+        return f"eye_like({printer.doprint(self.args[0])})"
+
+
+class Identity(ArrayOp):
+    """The value itself, as a node of its own (a unique `tag` keeps it from being shared): the
+    parameter of an inlined transformed function."""
+
+    def _sympystr(self, printer):
+        return printer.doprint(self.args[0])
+
+
 class Copy(ArrayOp):
     """A fresh copy, so that no output aliases an input or another output."""
 
@@ -127,7 +155,7 @@ class Copy(ArrayOp):
         return printer.doprint(self.args[0])
 
 
-VIEWS = (Transpose, ExpandDims, Squeeze, BroadcastTo)
+VIEWS = (Transpose, ExpandDims, Squeeze, BroadcastTo, Identity)
 
 
 @dataclass(eq=False)
@@ -162,6 +190,7 @@ class Graph:
         self.location: Location | None = None  # construct being built, for error messages
         self.grad_of: Location | None = None
         self.output: sp.Symbol | None = None
+        self.aux = None  # with has_aux: the symbol (or tuple of symbols) returned next to the value
 
     def __getitem__(self, symbol) -> Node:
         return self.nodes[symbol]
@@ -339,12 +368,19 @@ class Value:
 
     @property
     def T(self) -> Value:
-        if self.ndim < 2:
+        return self.transpose(tuple(reversed(range(self.ndim))))
+
+    def transpose(self, perm: tuple[int, ...]) -> Value:
+        """Axes permuted: axis i of the result is axis perm[i] of this value."""
+        if tuple(perm) == tuple(range(self.ndim)):
             return self
         node = self.graph.nodes.get(self.expr)
-        if node is not None and isinstance(node.definition, Transpose):
-            return self.graph.value(node.definition.args[0])
-        return array_op(self.graph, Transpose(self.symbol), self.shape[::-1], f"{self.label}.T")
+        if node is not None and isinstance(node.definition, Transpose):  # compose permutations
+            inner = node.definition.perm
+            return self.graph.value(node.definition.args[0]).transpose(tuple(inner[p] for p in perm))
+        shape = tuple(self.shape[p] for p in perm)
+        label = f"{self.label}.T" if tuple(perm) == tuple(reversed(range(self.ndim))) else self.label
+        return array_op(self.graph, Transpose(self.symbol, sp.Tuple(*perm)), shape, label)
 
     def sum(self, axis=None, keepdims: bool = False) -> Value:
         axes = normalize_axes(self.graph, axis, self.ndim)
@@ -404,16 +440,21 @@ def elementwise(fn, *values: Value, label: str | None = None) -> Value:
     return Value(graph, fn(*(v.expr for v in values)), graph.dims.resolve(shape), label)
 
 
-def matmul(a: Value, b: Value) -> Value:
-    """a @ b with numpy's rules for 1-D and 2-D operands."""
+def matmul(a: Value, b: Value, stacked: bool = False) -> Value:
+    """a @ b with numpy's rules for 1-D and 2-D operands (and stacks of matrices if `stacked`: the
+    batched tangents of forward mode)."""
     graph = a.graph
     label = f"{a.label} @ {b.label}"
     for v in (a, b):
-        if v.ndim not in (1, 2):
+        if v.ndim == 0 or (v.ndim > 2 and not stacked):
             raise graph.shape_error(
                 f"`{label}`: `{v.label}` has shape {format_shape(v.shape)}; matrix products take 1-D or 2-D arrays",
                 hint="Use `*` for products with scalars.",
             )
+    for eye, other in ((a, b), (b, a)):  # I @ B = B @ I = B (the seed of a Jacobian)
+        node = graph.nodes.get(eye.expr)
+        if node is not None and isinstance(node.definition, EyeLike) and eye.ndim == 2 and other.ndim == 2:
+            return other
     shape = matmul_shape(graph.dims, a.shape, b.shape)
     if shape is None:
         raise graph.shape_error(

@@ -15,7 +15,7 @@ import sympy as sp
 from . import functional
 from .errors import UnsupportedSyntaxError
 from .ir import Value, elementwise, matmul, normalize_axes
-from .scalar import log1p, relu, sigmoid, softplus
+from .scalar import log1p, relu, sigmoid, softplus, stop_gradient
 from .shapes import format_shape
 
 
@@ -191,6 +191,11 @@ for _fn, _names in (
     (lambda u: -softplus(-u), ("symdiff.functional.logsigmoid", "torch.nn.functional.logsigmoid")),
 ):
     register(_unary(_fn), *_names)
+
+
+@defop("symdiff.stop_gradient", "symdiff.functional.stop_gradient", "method.detach", "torch.detach")
+def stop_gradient_op(graph, x):
+    return array(graph, x, "the argument").apply(stop_gradient)
 
 
 @defop("torch.nn.functional.relu")

@@ -172,16 +172,23 @@ def _live(graph: Graph, outputs) -> list:
     return [s for s in graph.nodes if s in live and not graph[s].is_param]
 
 
-def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict, dict, set]:
+def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict, dict, set, set]:
     """Each elementwise node's stable numpy form with repeated subexpressions taken out as temps.
 
-    A node whose whole formula became a temp takes the temp's place (so no statement is a bare
-    alias); such nodes are returned too: like temps, they are computed where first needed.
+    Each distinct sigmoid is computed once, as a temp of its own (so that its derivative reads
+    `sig * (1 - sig)`). A node whose whole formula became a temp takes the temp's place (so no
+    statement is a bare alias); such nodes are returned too: like temps, they are computed where
+    first needed. Returns the nodes' expressions, the temps, those nodes and the sigmoid temps.
     """
-    expanded = [expand(graph[s].definition, dtype) for s in elementwise]
-    temps, reduced = sp.cse(expanded, symbols=_cse_symbols(), order="none")
+    definitions = [graph[s].definition for s in elementwise]
+    applications = sorted({a for d in definitions for a in d.atoms(sigmoid)}, key=lambda a: (sp.count_ops(a), sp.default_sort_key(a)))
+    hoisted = {a: sp.Symbol(f"_sig{i}", real=True) for i, a in enumerate(applications)}
+    sigmoid_forms = [expand(sigmoid(a.args[0].xreplace(hoisted)), dtype) for a in applications]
+    expanded = [expand(d.xreplace(hoisted), dtype) for d in definitions]
+    temps, reduced = sp.cse(sigmoid_forms + expanded, symbols=_cse_symbols(), order="none")
     temps = dict(temps)
-    exprs = dict(zip(elementwise, reduced))
+    temps.update(zip(hoisted.values(), reduced[: len(applications)]))
+    exprs = dict(zip(elementwise, reduced[len(applications):]))
     aliases = {}
     for s, expr in exprs.items():
         if expr in temps and expr not in aliases:
@@ -190,15 +197,15 @@ def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict
     if aliases:
         exprs = {s: e.xreplace(aliases) for s, e in exprs.items()}
         temps = {t: e.xreplace(aliases) for t, e in temps.items()}
-    return exprs, temps, set(aliases.values())
+    return exprs, temps, set(aliases.values()), set(hoisted.values()) - set(aliases)
 
 
-def schedule(graph: Graph, name: str, returns, *, dtype: str | None = None) -> Program:
-    """The program computing `returns` (symbols, possibly nested in tuples) from the parameters."""
+def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | None = None) -> Program:
+    """The program computing `returns` (symbols, possibly nested in tuples) from `params`."""
     returns = _fresh_outputs(graph, returns)
     outputs = set(_flatten(returns))
     order = _live(graph, outputs)
-    exprs, temps, early = _common_subexpressions(graph, [s for s in order if graph[s].is_elementwise], dtype)
+    exprs, temps, early, sigmoids = _common_subexpressions(graph, [s for s in order if graph[s].is_elementwise], dtype)
     exprs.update({s: _array_op(graph, graph[s].definition) for s in order if not graph[s].is_elementwise})
     exprs.update(temps)
 
@@ -215,17 +222,18 @@ def schedule(graph: Graph, name: str, returns, *, dtype: str | None = None) -> P
     folded = {s: exprs[s] for s in order if inlined(s)}
 
     def subject(expr) -> str:
-        """The name of the value an expression is mostly about."""
+        """The name of the value an expression is mostly about: a common subexpression it reads,
+        else a computed value, else a parameter."""
         symbols = sorted((s for s in expr.free_symbols if not s.is_integer), key=sp.default_sort_key)
-        for s in symbols:
-            if s in graph.nodes:
-                return graph[s].name or graph[s].hint
-        return subject(temps[symbols[0]]) if symbols else "t"
+        ranked = sorted(symbols, key=lambda s: (s not in temps, s in graph.nodes and graph[s].is_param))
+        return name_of(ranked[0]) if ranked else "t"
 
     statements: list[Statement] = []
     done: set = set()
 
     def name_of(s) -> str:
+        if s in sigmoids:
+            return "sig"
         return _temp_name(temps[s], subject) if s in temps else graph[s].name or graph[s].hint
 
     def emit(s, grad_of):
@@ -239,7 +247,7 @@ def schedule(graph: Graph, name: str, returns, *, dtype: str | None = None) -> P
     for s in order:
         if s not in folded and s not in done:
             emit(s, graph[s].grad_of)
-    return Program(name, list(graph.params), {p: graph[p].shape for p in graph.params}, statements, returns)
+    return Program(name, list(params), {p: graph[p].shape for p in params}, statements, returns)
 
 
 def _array_op(graph: Graph, op: ArrayOp) -> ArrayOp:

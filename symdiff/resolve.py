@@ -15,10 +15,11 @@ import sys
 import types
 
 from .ops import OPS
-from .source import FunctionSource
+from .source import FunctionSource, TransformSpec
 
 MODULE_CONSTANTS = {"numpy.pi": math.pi, "numpy.e": math.e, "math.pi": math.pi, "math.e": math.e,
                     "torch.pi": math.pi, "torch.e": math.e}
+CONTEXTS = {"torch.no_grad", "torch.inference_mode"}  # blocks whose values are constants
 _LIBRARIES = {"numpy", "torch", "scipy", "symdiff", "jax", "math", "builtins"}
 
 BINARY_OPERATORS = {
@@ -95,13 +96,20 @@ class Resolver:
         return (namespace is not None and name in namespace) or name in self.source.imports \
             or name in self.source.functions
 
-    def helper(self, path: str) -> FunctionSource | None:
-        """The source of a plain Python function the call should be inlined from, or None."""
+    def context(self, path: str) -> str | None:
+        """The context manager a `with` names, if it is one symdiff understands."""
+        return next((name for name in self.candidates(path) if name in CONTEXTS), None)
+
+    def helper(self, path: str) -> FunctionSource | TransformSpec | None:
+        """The source of a plain Python function the call should be inlined from (or what a
+        symdiff-transformed function computes), or None."""
         namespace = self.source.globals
         if namespace is not None:
             obj = namespace.get(path.split(".")[0])
             for attr in path.split(".")[1:]:
                 obj = getattr(obj, attr, None)
+            if isinstance(getattr(obj, "spec", None), TransformSpec):
+                return obj.spec
             if inspect.isfunction(obj) and obj.__module__.split(".")[0] not in _LIBRARIES:
                 return FunctionSource.from_function(obj)
             if obj is not None:

@@ -122,10 +122,18 @@ class Dims:
 
 
 def matmul_shape(dims: Dims, a: Shape, b: Shape) -> Shape | None:
-    """numpy.matmul's result shape for 1-D and 2-D operands; None when the inner sizes differ."""
-    if dims.equal(a[-1], b[0]) is None:
+    """numpy.matmul's result shape (stacks of matrices broadcast); None when sizes are incompatible."""
+    inner_b = b[0] if len(b) == 1 else b[-2]
+    if dims.equal(a[-1], inner_b) is None:
         return None
-    return dims.resolve(a[:-1] + b[1:])
+    if len(a) <= 2 and len(b) <= 2:
+        return dims.resolve(a[:-1] + b[1:])
+    stack = dims.broadcast_shapes(a[:-2], b[:-2])
+    if stack is None:
+        return None
+    rows = a[-2:-1] if len(a) >= 2 else ()
+    cols = b[-1:] if len(b) >= 2 else ()
+    return dims.resolve(stack + rows + cols)
 
 
 def format_shape(shape: Shape) -> str:

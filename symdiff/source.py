@@ -89,6 +89,18 @@ class FunctionSource:
         )
 
 
+@dataclass(frozen=True)
+class TransformSpec:
+    """What a symdiff-transformed function computes, so that a function calling it can be compiled
+    too (the gradient of a function that uses a gradient)."""
+
+    kind: str
+    source: FunctionSource
+    wrt: tuple[str, ...]
+    single: bool
+    has_aux: bool
+
+
 def _parse_module(text: str, filename: str) -> ast.Module:
     try:
         return ast.parse(text, filename)

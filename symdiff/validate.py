@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .errors import UnknownCallError, UnsupportedSyntaxError
 from .resolve import BINARY_OPERATORS, NOT_CONSTANT, UNARY_OPERATORS, Resolver, dotted_name
 from .ops import OPS
-from .source import FunctionSource
+from .source import FunctionSource, TransformSpec
 
 _STRAIGHT_LINE = (
     "symdiff compiles straight-line code; vectorize it with matrix products and broadcasting, "
@@ -29,7 +29,7 @@ _REFUSED = {
     ),
     ast.IfExp: ("a conditional expression", "Use np.where, np.maximum or np.minimum."),
     ast.Try: ("a `try` statement", _STRAIGHT_LINE),
-    ast.With: ("a `with` statement", _STRAIGHT_LINE),
+    ast.With: ("a `with` statement", "Only `with torch.no_grad():` blocks are supported."),
     ast.Raise: ("a `raise` statement", "Check inputs before calling the function."),
     ast.Assert: ("an `assert` statement", "Shapes are checked by the generated code."),
     ast.Delete: ("a `del` statement", "Just stop using the name."),
@@ -138,8 +138,26 @@ class Validator(ast.NodeVisitor):
         self.visit(node.value)
         if len(node.targets) != 1:
             self.refuse(node, "chained assignment", "Assign each name with its own statement.")
-        self._target(node.targets[0])
-        self.local_names.add(node.targets[0].id)
+        target = node.targets[0]
+        if isinstance(target, ast.Tuple) and isinstance(self.resolved.get(node.value), TransformSpec) \
+                and all(isinstance(t, ast.Name) for t in target.elts):
+            self.local_names.update(t.id for t in target.elts)  # gradients unpacked from a transform
+            return
+        self._target(target)
+        self.local_names.add(target.id)
+
+    def visit_With(self, node):
+        item = node.items[0]
+        path = dotted_name(item.context_expr.func) if isinstance(item.context_expr, ast.Call) else None
+        if len(node.items) != 1 or item.optional_vars is not None or path is None \
+                or self.resolver.context(path) is None or item.context_expr.args or item.context_expr.keywords:
+            self.refuse(node, "a `with` statement", "Only `with torch.no_grad():` blocks are supported.")
+        self.resolved[node] = self.resolver.context(path)
+        for stmt in node.body:
+            if isinstance(stmt, ast.Return):
+                self.refuse(stmt, "`return` inside `with torch.no_grad()`",
+                            "Return after the block; values computed inside are constants.")
+            self.visit(stmt)
 
     def visit_AnnAssign(self, node):
         if node.value is None:
@@ -157,7 +175,16 @@ class Validator(ast.NodeVisitor):
     def visit_Return(self, node):
         if node.value is None:
             self.refuse(node, "`return` without a value", "Return the value to differentiate.")
-        self.visit(node.value)
+        if isinstance(node.value, ast.Tuple):  # (value, aux) with has_aux=True
+            for elt in node.value.elts:
+                self._visit_returned(elt)
+        else:
+            self.visit(node.value)
+
+    def _visit_returned(self, node):
+        """An element of a returned tuple: an expression, or a tuple of them (several aux values)."""
+        for elt in node.elts if isinstance(node, ast.Tuple) else [node]:
+            self.visit(elt)
 
     # -- expressions --------------------------------------------------------------------------
     def visit_Constant(self, node):

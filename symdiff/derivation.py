@@ -1,0 +1,292 @@
+"""A derivation: one function's forward graph and what each transform (gradient, vjp, jvp, Jacobian,
+Hessian...) computes from it, scheduled and emitted on demand.
+
+Every transform adds its nodes to the same graph, so a Hessian reuses the gradient's nodes and the
+gradient reuses the forward values.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from . import emit
+from .differentiate import backward, forward
+from .errors import NonScalarOutputError
+from .ir import EyeLike, Graph, Value, Zeros, array_op
+from .optimize import schedule
+from .printing import math
+from .shapes import format_shape
+from .source import FunctionSource
+
+#: Every kind of function symdiff generates, in the order a module lists them.
+KINDS = ("value", "grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "hvp")
+
+
+@dataclass(frozen=True)
+class Wrt:
+    """The parameters to differentiate, in order, and whether one was asked for without a tuple."""
+
+    names: tuple[str, ...]
+    single: bool
+
+    def pack(self, values: tuple):
+        return values[0] if self.single else tuple(values)
+
+
+@dataclass(frozen=True)
+class Built:
+    """What one kind computes: its extra parameters (tangents, cotangent) and what it returns."""
+
+    extra: tuple  # parameter symbols after the function's own
+    returns: object  # a symbol or a nested tuple of symbols
+
+
+class Derivation:
+    """A function's forward graph and its derivatives, derived once for symbolic shapes.
+
+    `str()` shows the forward computation and each gradient as math; `.gradients` maps each `wrt`
+    name to its gradient as a SymPy expression over the parameters; `.source` is the generated
+    module; `.function` the compiled gradient function; `.compiled(kind)` any other kind.
+    """
+
+    def __init__(self, source: FunctionSource, graph: Graph, wrt: Wrt, dtypes: dict | None = None,
+                 has_aux: bool = False):
+        self.source_info = source
+        self.name = source.name
+        self.graph = graph
+        self.wrt = wrt
+        self.has_aux = has_aux
+        args = source.tree.args
+        self.params = [a.arg for a in args.posonlyargs + args.args]
+        self.param_symbols = list(graph.params)
+        self.output = graph.output
+        self.dtypes = dtypes or {}
+        self._built: dict = {}
+        self._programs: dict = {}
+        self._compiled: dict = {}
+        self._lock = threading.RLock()
+
+    @property
+    def shapes(self) -> dict[str, tuple]:
+        return {p: self.graph[s].shape for p, s in zip(self.params, self.param_symbols)}
+
+    def _wrt_symbols(self) -> list:
+        return [self.param_symbols[self.params.index(n)] for n in self.wrt.names]
+
+    def _require_scalar(self, what: str) -> None:
+        shape = self.graph[self.output].shape
+        if shape:
+            raise NonScalarOutputError(
+                f"`{self.name}` returns an array of shape {format_shape(shape)}; {what} needs a scalar",
+                location=self.source_info.location(self.source_info.tree.body[-1]),
+                hint="Reduce it (e.g. `.sum()` or reduction='mean'), or use symdiff.vjp or symdiff.jacobian "
+                     "for non-scalar outputs.",
+            )
+
+    # -- the derivatives ------------------------------------------------------------------------
+    @functools.cached_property
+    def grads(self) -> dict[str, sp.Symbol]:
+        """The gradient node of each `wrt` parameter (reverse mode)."""
+        self._require_scalar("a gradient")
+        return self._pullback(self.graph.const(1))
+
+    def _pullback(self, seed: Value) -> dict[str, sp.Symbol]:
+        graph = self.graph
+        with graph.context(location=self.source_info.location(self.source_info.tree)):
+            cotangents = backward(graph, self.output, self._wrt_symbols(), seed)
+        return {n: cotangents[s].symbol for n, s in zip(self.wrt.names, self._wrt_symbols())}
+
+    def _param(self, name: str, shape: tuple) -> sp.Symbol:
+        """A new parameter (a tangent or cotangent input) with a name no other parameter has."""
+        taken = {str(s) for s in self.graph.params}
+        unique = next(n for n in (name, *(f"{name}{i}" for i in range(1, 100))) if n not in taken)
+        return self.graph.param(unique, shape).symbol
+
+    def _exact(self, dot: Value | None, shape: tuple, like: sp.Symbol) -> sp.Symbol:
+        """A tangent as an array of exactly `shape` (zeros where it does not depend on the inputs)."""
+        if dot is None:
+            return array_op(self.graph, Zeros(like, sp.Tuple(*shape)), shape, "0").symbol
+        return (dot if dot.shape == tuple(shape) else dot.broadcast_to(shape)).symbol
+
+    def _jacobian_block(self, of: sp.Symbol, w: sp.Symbol, name: str) -> sp.Symbol:
+        """d(of)/d(w) with shape of.shape + w.shape, by one forward sweep seeded with an identity."""
+        graph = self.graph
+        shape_w = graph[w].shape
+        seed = array_op(graph, EyeLike(w), shape_w + shape_w, f"eye({w})") if shape_w else graph.const(1)
+        nb = len(shape_w)
+        dot = forward(graph, {w: seed}, [of], nb=nb)[of]
+        batched = graph.value(self._exact(dot, shape_w + graph[of].shape, w))
+        n_of = len(graph[of].shape)
+        return batched.transpose(tuple(range(nb, nb + n_of)) + tuple(range(nb))).named(name).symbol
+
+    def build(self, kind: str) -> Built:
+        """The extra parameters and results of one kind (cached)."""
+        with self._lock:
+            if kind not in self._built:
+                with self.graph.context(statement=None, grad_of=None):
+                    self._built[kind] = getattr(self, f"_build_{kind}")()
+            return self._built[kind]
+
+    def _with_aux(self, value):
+        return (value, self.graph.aux) if self.has_aux else value
+
+    def _grad_tuple(self):
+        return self.wrt.pack(tuple(self.grads[n] for n in self.wrt.names))
+
+    def _build_value(self):
+        return Built((), self._with_aux(self.output))
+
+    def _build_grad(self):
+        return Built((), (self._grad_tuple(), self.graph.aux) if self.has_aux else self._grad_tuple())
+
+    def _build_value_and_grad(self):
+        return Built((), (self._with_aux(self.output), self._grad_tuple()))
+
+    def _build_vjp(self):
+        v = self._param("v", self.graph[self.output].shape)
+        cotangents = self._pullback(self.graph.value(v))
+        return Built((v,), self.wrt.pack(tuple(cotangents[n] for n in self.wrt.names)))
+
+    @functools.cached_property
+    def _tangent_params(self) -> dict:
+        """One tangent input per `wrt` parameter (`w_dot`), shared by jvp and hvp."""
+        return {w: self._param(f"{n}_dot", self.graph[w].shape) for n, w in zip(self.wrt.names, self._wrt_symbols())}
+
+    def _build_jvp(self):
+        tangents = self._tangent_params
+        dot = forward(self.graph, {w: self.graph.value(t) for w, t in tangents.items()}, [self.output])[self.output]
+        out = self._exact(dot, self.graph[self.output].shape, self._wrt_symbols()[0])
+        return Built(tuple(tangents.values()), (self.output, self.graph.value(out).named(f"{self.name}_dot").symbol))
+
+    def _build_jacobian(self):
+        if not self.graph[self.output].shape:
+            return Built((), self._grad_tuple())
+        blocks = (self._jacobian_block(self.output, w, f"jac_{n}") for n, w in zip(self.wrt.names, self._wrt_symbols()))
+        return Built((), self.wrt.pack(tuple(blocks)))
+
+    def _build_hessian(self):
+        names, symbols = self.wrt.names, self._wrt_symbols()
+        blocks = tuple(tuple(self._jacobian_block(self.grads[a], w, f"hess_{a}" if a == b else f"hess_{a}_{b}")
+                             for b, w in zip(names, symbols)) for a in names)
+        return Built((), blocks[0][0] if self.wrt.single else blocks)
+
+    def _build_hvp(self):
+        tangents = self._tangent_params
+        grads = [self.grads[n] for n in self.wrt.names]
+        dots = forward(self.graph, {w: self.graph.value(t) for w, t in tangents.items()}, grads)
+        results = tuple(self.graph.value(self._exact(dots[g], self.graph[w].shape, w)).named(f"hvp_{n}").symbol
+                        for n, g, w in zip(self.wrt.names, grads, self._wrt_symbols()))
+        return Built(tuple(tangents.values()), self.wrt.pack(results))
+
+    # -- math for people ----------------------------------------------------------------------
+    @functools.cached_property
+    def gradients(self) -> dict[str, sp.Expr]:
+        return {name: self._inline(s, everything=True) for name, s in self.grads.items()}
+
+    def _inline(self, symbol, everything: bool) -> sp.Expr:
+        """A node's definition with the nodes it reads substituted (named ones too if `everything`)."""
+        memo: dict = {}
+
+        def go(s):
+            if s not in memo:
+                node = self.graph[s]
+                if node.is_param or (not everything and node.name and node.grad_of is None and s != symbol):
+                    memo[s] = s
+                else:
+                    memo[s] = node.definition.xreplace({d: go(d) for d in self.graph.operands(node)})
+            return memo[s]
+
+        return go(symbol)
+
+    def __str__(self) -> str:
+        names, taken = {}, set()
+        for s, n in self.graph.nodes.items():  # h, h1, ... as in the generated code
+            base = n.name or n.hint
+            names[s] = next(f"{base}{i or ''}" for i in range(len(taken) + 1) if f"{base}{i or ''}" not in taken)
+            taken.add(names[s])
+        sig = ", ".join(f"{p}: {format_shape(shape)}" for p, shape in self.shapes.items())
+        lines = [f"{self.name}({sig})"]
+        for symbol, node in self.graph.nodes.items():
+            if node.grad_of is None and not node.is_param and (node.name or symbol == self.output):
+                lines.append(f"  {names[symbol]} = {math(self._inline(symbol, everything=False), names)}"
+                             f"    # {format_shape(node.shape)}")
+        if self.graph[self.output].shape:
+            lines.append("(the value is not a scalar: see vjp, jvp and jacobian)")
+            return "\n".join(lines)
+        lines.append(f"gradients of {self.name} with respect to {', '.join(self.wrt.names)}:")
+        for name, symbol in self.grads.items():
+            full = math(self.gradients[name], names)
+            text = full if len(full) <= 100 else math(self._inline(symbol, everything=False), names)
+            lines.append(f"  d{self.name}/d{name} = {text}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Derivation of {self.name} with respect to {', '.join(self.wrt.names)}>"
+
+    # -- code ---------------------------------------------------------------------------------
+    def function_name(self, kind: str) -> str:
+        return self.name if kind == "value" else f"{kind}_{self.name}"
+
+    def program(self, kind: str):
+        with self._lock:
+            if kind not in self._programs:
+                built = self.build(kind)
+                dtype = _computation_dtype(self.dtypes)
+                program = schedule(self.graph, self.function_name(kind), built.returns,
+                                   params=self.param_symbols + list(built.extra),
+                                   dtype=None if dtype is None else dtype.name)
+                program.casts = {
+                    s: dtype.name for p, s in zip(self.params, self.param_symbols)
+                    if p in self.dtypes and dtype is not None and self.dtypes[p].kind in "biu"
+                }
+                self._programs[kind] = program
+            return self._programs[kind]
+
+    def function_ast(self, kind: str):
+        return emit.function_ast(self.program(kind), doc=self._docstring(kind))
+
+    def _docstring(self, kind: str) -> str:
+        wrt = ", ".join(self.wrt.names)
+        dots = ", ".join(f"{n}_dot" for n in self.wrt.names)
+        what = {
+            "value": f"The value of `{self.name}`.",
+            "grad": f"Gradient of `{self.name}` with respect to {wrt}.",
+            "value_and_grad": f"`{self.name}` and its gradient with respect to {wrt}.",
+            "vjp": f"Vector-Jacobian product of `{self.name}`: the cotangent `v` of its value pulled back to {wrt}.",
+            "jvp": f"`{self.name}` and its derivative along the tangents {dots} of {wrt}.",
+            "jacobian": f"Jacobian of `{self.name}` with respect to {wrt}: output.shape + parameter.shape.",
+            "hessian": f"Hessian of `{self.name}` with respect to {wrt}.",
+            "hvp": f"Hessian of `{self.name}` with respect to {wrt}, times the vectors {dots}.",
+        }[kind]
+        program = self.program(kind)
+        shapes = "\n".join(f"    {p}: {format_shape(program.shapes[p])}" for p in program.params)
+        return f"{what}\n\nParameters and their shapes:\n{shapes}\n"
+
+    def module_source(self, kinds=("value", "grad", "value_and_grad")) -> str:
+        return emit.module_source([self.function_ast(k) for k in kinds])
+
+    @functools.cached_property
+    def source(self) -> str:
+        """The generated module: the value, the gradient, and both at once."""
+        return self.module_source()
+
+    def compiled(self, kind: str = "grad"):
+        """The generated function of one kind, compiled."""
+        with self._lock:
+            if kind not in self._compiled:
+                namespace = emit.compile_module(self.module_source((kind,)), self.function_name(kind))
+                self._compiled[kind] = namespace[self.function_name(kind)]
+            return self._compiled[kind]
+
+    @property
+    def function(self):
+        return self.compiled("grad")
+
+
+def _computation_dtype(dtypes: dict):
+    floats = [d for d in dtypes.values() if d.kind == "f"]
+    return np.result_type(*floats) if floats else (np.dtype(np.float64) if dtypes else None)
