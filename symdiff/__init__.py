@@ -1,6 +1,8 @@
 """symdiff: source-to-source symbolic differentiation of numpy/torch-style Python functions."""
+__version__ = "0.1.0"
+
 from . import functional
-from .api import derive, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
+from .api import derive, export, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .check import check_grad
 from .derivation import Derivation
 from .errors import (
@@ -16,7 +18,6 @@ from .errors import (
 )
 from .functional import stop_gradient
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Derivation",
@@ -31,6 +32,7 @@ __all__ = [
     "WrtError",
     "check_grad",
     "derive",
+    "export",
     "functional",
     "grad",
     "hessian",

@@ -15,6 +15,7 @@ import sympy as sp
 
 from .derivation import Derivation, Wrt
 from .errors import InputTypeError, SymdiffError, WrtError
+from .export import DEFAULT_KINDS, export_source, write_atomically
 from .ir import Graph
 from .optimize import stabilize
 from .parse import parse
@@ -265,3 +266,35 @@ hessian = _transform("hessian", """The Hessian of a scalar-valued function, deri
 hvp = _transform("hvp", """Hessian-vector product: `hvp(f)(*args, *vectors)` returns H @ v for each `wrt`
     parameter, without forming H.
     """)
+
+
+def export(fn, path=None, *, wrt=None, shapes=None, name=None, kinds=DEFAULT_KINDS, command=None) -> str:
+    """The standalone numpy module for `fn`: `f`, `grad_f`, `value_and_grad_f` (or the `kinds` asked
+    for, e.g. ("value_and_grad", "hvp", "hessian")), written atomically to `path` when given.
+
+    Shapes come from `shapes` or the parameters' string annotations (`x: "N D"`); `name` renames
+    the exported functions; `command` is the regenerating command quoted in the header.
+    """
+    derivation = derive(fn, wrt=wrt, shapes=shapes)
+    if name:
+        derivation.name = name
+    if command is None:
+        command = _export_command(derivation, shapes, path)
+    source = export_source([derivation], kinds, command)
+    if path is not None:
+        write_atomically(path, source)
+    return source
+
+
+def _export_command(derivation: Derivation, shapes: dict | None, path) -> str:
+    """A `symdiff export` command line that regenerates the module."""
+    info = derivation.source_info
+    module = (info.globals or {}).get("__name__")
+    target = f"{module}:{info.name}" if module and module != "__main__" else f"{info.filename}:{info.name}"
+    parts = ["symdiff", "export", target, "--wrt", ",".join(derivation.wrt.names)]
+    for param, shape in (shapes or {}).items():
+        shape = (shape,) if isinstance(shape, (str, int)) else shape
+        parts += ["--shape", f"{param}={','.join(str(d) for d in shape)}"]
+    if derivation.name != info.name:
+        parts += ["--name", derivation.name]
+    return " ".join(parts + (["-o", str(path)] if path is not None else []))

@@ -1,6 +1,8 @@
 """check_grad: gradients against central finite differences in float64."""
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .errors import GradientCheckError
@@ -35,10 +37,10 @@ def check_grad(fn, args, *, wrt=None, grad=None, eps=None, rtol=None, atol=None,
     rounding noise is added to `atol`. Raises `GradientCheckError` naming the parameter, the worst
     index and both values.
     """
-    from .api import Transformed, _params, _source, grad as symdiff_grad, resolve_wrt
+    from .api import Transformed, grad as symdiff_grad, resolve_wrt
 
     base = fn.fn if isinstance(fn, Transformed) else fn
-    params = _params(_source(base))
+    params = list(inspect.signature(base).parameters)
     if wrt is None and isinstance(fn, Transformed):
         wrt = fn.wrt.names if not fn.wrt.single else fn.wrt.names[0]
     spec = resolve_wrt(wrt, params, f"`{base.__name__}` ")

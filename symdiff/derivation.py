@@ -203,11 +203,7 @@ class Derivation:
         return go(symbol)
 
     def __str__(self) -> str:
-        names, taken = {}, set()
-        for s, n in self.graph.nodes.items():  # h, h1, ... as in the generated code
-            base = n.name or n.hint
-            names[s] = next(f"{base}{i or ''}" for i in range(len(taken) + 1) if f"{base}{i or ''}" not in taken)
-            taken.add(names[s])
+        names = self.display_names()
         sig = ", ".join(f"{p}: {format_shape(shape)}" for p, shape in self.shapes.items())
         lines = [f"{self.name}({sig})"]
         for symbol, node in self.graph.nodes.items():
@@ -218,11 +214,26 @@ class Derivation:
             lines.append("(the value is not a scalar: see vjp, jvp and jacobian)")
             return "\n".join(lines)
         lines.append(f"gradients of {self.name} with respect to {', '.join(self.wrt.names)}:")
+        lines += [f"  d{self.name}/d{name} = {text}" for name, text in self.gradient_formulas(names).items()]
+        return "\n".join(lines)
+
+    def display_names(self) -> dict:
+        """A readable, unique name per node (h, h1, ... as in the generated code)."""
+        names, taken = {}, set()
+        for s, n in self.graph.nodes.items():
+            base = n.name or n.hint
+            names[s] = next(f"{base}{i or ''}" for i in range(len(taken) + 1) if f"{base}{i or ''}" not in taken)
+            taken.add(names[s])
+        return names
+
+    def gradient_formulas(self, names: dict | None = None) -> dict[str, str]:
+        """Each gradient as math: in terms of the parameters when short, else of the named values."""
+        names = names or self.display_names()
+        formulas = {}
         for name, symbol in self.grads.items():
             full = math(self.gradients[name], names)
-            text = full if len(full) <= 100 else math(self._inline(symbol, everything=False), names)
-            lines.append(f"  d{self.name}/d{name} = {text}")
-        return "\n".join(lines)
+            formulas[name] = full if len(full) <= 100 else math(self._inline(symbol, everything=False), names)
+        return formulas
 
     def __repr__(self) -> str:
         return f"<Derivation of {self.name} with respect to {', '.join(self.wrt.names)}>"

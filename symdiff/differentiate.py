@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .ir import Copy, Graph, Value, array_op
+from .ir import Copy, Graph, Identity, Value, array_op
 from .rules import JVPS, VJPS, elementwise_jvp, elementwise_vjp, full
 
 
@@ -59,9 +59,12 @@ def backward(graph: Graph, output: sp.Symbol, wrt: list[sp.Symbol], seed: Value)
         where = producer.get(w)
         with graph.context(statement=where, grad_of=where):
             g = full(cotangents.get(w, graph.const(0)), graph.value(w))
+            name = f"d{graph[w].name}"
             if graph.views_param(g.symbol) or any(r.expr == g.symbol for r in result.values()):
                 g = array_op(graph, Copy(g.symbol), g.shape, g.label)  # never alias an input or another output
-            result[w] = g.named(f"d{graph[w].name}")
+            elif graph[g.symbol].name not in (None, name):  # `db = dz`: the gradient under its own name
+                g = array_op(graph, Identity(g.symbol, sp.Integer(0)), g.shape, g.label)
+            result[w] = g.named(name)
     return result
 
 

@@ -209,28 +209,40 @@ class Lowering:
         return _call(ast.Attribute(self(a), "copy", ast.Load()))
 
 
-def _check_statements(param: str, shape: tuple, names: dict, bound: set) -> list[ast.stmt]:
-    """Bind the dimensions first seen in `param` and check the rest, with messages naming it."""
+def _check_statements(param: str, shape: tuple, names: dict, bound: set, used: set) -> list[ast.stmt]:
+    """Check `param`'s shape, naming it in the message, and bind the dimensions first seen in it
+    that the code reads (`used`)."""
     ndim = len(shape)
     dims = ", ".join(str(int(d)) if d.is_Integer else names[d] for d in shape)
     expected = f"({dims},)" if ndim == 1 else f"({dims})"
-    new = list(dict.fromkeys(d for d in shape if d.is_Symbol and d not in bound))
-    src = []
-    if new or not ndim:
-        src.append(
-            f"if {param}.ndim != {ndim}:\n"
-            f"    raise ValueError(f'{param}: expected a {ndim}-D array of shape {expected}, got shape {{{param}.shape}}')"
-        )
-    if new and len(new) == ndim:
-        src.append(f"{dims}{',' if ndim == 1 else ''} = {param}.shape")
-    elif ndim:
-        src += [f"{names[d]} = {param}.shape[{shape.index(d)}]" for d in new]
-        src.append(
-            f"if {param}.shape != {expected}:\n"
-            f"    raise ValueError(f'{param}: expected shape {expected} = {{{expected}}}, got {{{param}.shape}}')"
-        )
-    bound.update(new)
+    first = {}
+    for i, d in enumerate(shape):
+        if d.is_Symbol and d not in bound and d not in first:
+            first[d] = i
+    constrained = any(first.get(d) != i for i, d in enumerate(shape))  # a size, an earlier dim, a repeat
+    binds = [d for d in first if d in used]
+    ndim_check = (f"if {param}.ndim != {ndim}:\n"
+                  f"    raise ValueError(f'{param}: expected a {ndim}-D array of shape {expected}, got shape {{{param}.shape}}')")
+    shape_check = (f"if {param}.shape != {expected}:\n"
+                   f"    raise ValueError(f'{param}: expected shape {expected} = {{{expected}}}, got {{{param}.shape}}')")
+    if not binds:  # comparing the shape tuple checks the rank too
+        src = [shape_check if constrained else ndim_check]
+    elif not constrained and len(binds) == ndim:
+        src = [ndim_check, f"{dims}{',' if ndim == 1 else ''} = {param}.shape"]
+    else:
+        src = [ndim_check] + [f"{names[d]} = {param}.shape[{first[d]}]" for d in binds]
+        src += [shape_check] if constrained else []
+    bound.update(first)
     return ast.parse("\n".join(src)).body
+
+
+def _used_dims(program: Program) -> set:
+    """Dimensions the code reads: in formulas, or checked in more than one place."""
+    seen = [d for shape in program.shapes.values() for d in shape if d.is_Symbol]
+    used = {d for d in seen if seen.count(d) > 1}
+    for stmt in program.statements:
+        used |= {d for d in stmt.expr.free_symbols if d.is_integer}
+    return used
 
 
 class _Names:
@@ -265,8 +277,9 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
     if doc:
         body.append(ast.Expr(ast.Constant(_indented(doc))))
     bound: set = set()
+    used = _used_dims(program)
     for p in program.params:
-        body += _check_statements(names[p], program.shapes[p], names, bound)
+        body += _check_statements(names[p], program.shapes[p], names, bound, used)
     for p, dtype in program.casts.items():
         body.append(ast.parse(f"{names[p]} = {names[p]}.astype(np.{dtype})").body[0])
 
@@ -316,12 +329,14 @@ def to_source(tree: ast.Module) -> str:
     return _COMMENT.sub(lambda m: f"{m.group(1)}# {ast.literal_eval(m.group(2))}", source)
 
 
-def module_source(functions: list[ast.FunctionDef], doc: str | None = None) -> str:
+def module_source(functions: list[ast.FunctionDef], doc: str | None = None, trailer: list | None = None) -> str:
+    """A module: docstring, `import numpy as np`, the functions, then `trailer` statements."""
     body: list[ast.stmt] = []
     if doc:
         body.append(ast.Expr(ast.Constant(doc)))
     body.append(ast.Import([ast.alias("numpy", "np")]))
     body += functions
+    body += trailer or []
     return to_source(ast.Module(body, type_ignores=[]))
 
 

@@ -46,6 +46,11 @@ class SymdiffError(Exception):
     def col_offset(self) -> int | None:
         return self.location.col_offset if self.location else None
 
+    def one_line(self) -> str:
+        """The error on one line: where, what, and what to do."""
+        head = f"{self.location}: {self.message}" if self.location else self.message
+        return f"{head} ({self.hint.rstrip('.')})" if self.hint else head
+
     def _render(self) -> str:
         lines = [f"{self.location}: {self.message}" if self.location else self.message]
         if self.location and self.location.snippet:
