@@ -182,22 +182,23 @@ class Transformed:
     def __get__(self, obj, objtype=None):
         return self if obj is None else functools.partial(self, obj)
 
-    def _arrays(self, args, kwargs) -> list:
-        if kwargs or len(args) != self._nargs:
-            extra = self._nargs - self._nparams
-            try:
-                primal = self._signature.bind(*args[: len(args) - extra], **kwargs).args
-            except TypeError as exc:
-                raise TypeError(f"{self.source.name}(): {exc}") from None
-            if len(args) < extra or len(primal) + extra != self._nargs:
-                raise TypeError(f"{self.kind} of {self.source.name}() takes the {self._nparams} arguments of "
-                                f"{self.source.name} and {extra} more ({_extra_names(self.kind)})")
-            args = primal + tuple(args[len(args) - extra:])
-        return [a if type(a) is np.ndarray else np.asarray(a) for a in args]
+    def _bind(self, args, kwargs) -> tuple:
+        """Positional arguments in order, from a call with keywords or a wrong count."""
+        extra = self._nargs - self._nparams
+        try:
+            primal = self._signature.bind(*args[: len(args) - extra], **kwargs).args
+        except TypeError as exc:
+            raise TypeError(f"{self.source.name}(): {exc}") from None
+        if len(args) < extra or len(primal) + extra != self._nargs:
+            raise TypeError(f"{self.kind} of {self.source.name}() takes the {self._nparams} arguments of "
+                            f"{self.source.name} and {extra} more ({_extra_names(self.kind)})")
+        return primal + tuple(args[len(args) - extra:])
 
     def __call__(self, *args, **kwargs):
-        arrays = self._arrays(args, kwargs)
-        key = tuple((a.ndim, a.dtype.char) for a in arrays)
+        if kwargs or len(args) != self._nargs:
+            args = self._bind(args, kwargs)
+        arrays = [a if type(a) is np.ndarray else np.asarray(a) for a in args]
+        key = tuple([(a.ndim, a.dtype) for a in arrays])
         fn = self._functions.get(key)
         if fn is None:
             fn = self._function(key, arrays)

@@ -20,7 +20,7 @@ import sympy as sp
 from .ir import BroadcastTo, Copy, ExpandDims, FullLike, MatMul, ReduceSum, Transpose
 from .optimize import Program
 from .printing import ordered_terms
-from .scalar import log1p, where
+from .scalar import log1p, nonnegative
 from .shapes import format_shape
 
 _NP_FUNCTIONS = {
@@ -30,7 +30,6 @@ _NP_FUNCTIONS = {
     sp.Abs: "abs",
     sp.sign: "sign",
     log1p: "log1p",
-    where: "where",
 }
 _COMPARE = {
     sp.GreaterThan: ast.GtE,
@@ -91,6 +90,8 @@ class Lowering:
         if isinstance(expr, sp.Heaviside):
             x, *h0 = expr.args
             return _call(_np("heaviside"), self(x), self(h0[0] if h0 else sp.S.Half))
+        if isinstance(expr, nonnegative):
+            return ast.Compare(self(expr.args[0]), [ast.GtE()], [ast.Constant(0)])
         if expr.func in _NP_FUNCTIONS:
             return _call(_np(_NP_FUNCTIONS[expr.func]), *(self(a) for a in expr.args))
         method = getattr(self, f"op_{type(expr).__name__}", None)

@@ -18,7 +18,7 @@ def sigmoid(x):
     """1 / (1 + exp(-x)), without overflow for any x."""
     x = np.asarray(x)
     e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1, e) / (1 + e)
+    return np.maximum(e, x >= 0) / (1 + e)
 
 
 def softplus(x):

@@ -13,11 +13,11 @@ def ordered_terms(expr: sp.Expr) -> list[tuple[sp.Expr, bool]]:
     """An Add's terms in the order a reader expects, each with whether it is subtracted.
 
     Matrix products first (`x @ w + b`), positive terms before negative ones (`sigmoid(z) - y`),
-    log1p corrections last, so that `max(z, 0) - y*z + log1p(e)` keeps float32's small values.
+    logarithms last, so that `max(z, 0) - y*z + log1p(e)` keeps float32's small values.
     """
     terms = sorted(
         sp.Add.make_args(expr),
-        key=lambda t: (t.has(log1p), t.could_extract_minus_sign(), not t.has(MatMul)),
+        key=lambda t: (t.has(log1p, sp.log), t.could_extract_minus_sign(), not t.has(MatMul)),
     )
     return [(-t, True) if t.could_extract_minus_sign() else (t, False) for t in terms]
 

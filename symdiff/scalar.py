@@ -66,8 +66,5 @@ class stop_gradient(_Real):
         return sp.S.Zero
 
 
-class where(sp.Function):
-    """numpy.where(cond, a, b); only produced when lowering, never differentiated."""
-
-
-PRIMITIVES = (sigmoid, softplus, log1p, step, relu, stop_gradient, where)
+class nonnegative(_Real):
+    """1 where x >= 0, else 0 (a boolean mask); only produced when lowering, never differentiated."""

@@ -24,10 +24,10 @@ _REFUSED = {
     ast.While: ("a `while` loop", _STRAIGHT_LINE),
     ast.If: (
         "an `if` statement",
-        "Branches on values cannot be differentiated symbolically; use np.where, np.maximum or "
-        "np.minimum, or write one function per case.",
+        "Branches on values cannot be differentiated symbolically; use np.maximum or np.minimum, "
+        "or write one function per case.",
     ),
-    ast.IfExp: ("a conditional expression", "Use np.where, np.maximum or np.minimum."),
+    ast.IfExp: ("a conditional expression", "Use np.maximum or np.minimum."),
     ast.Try: ("a `try` statement", _STRAIGHT_LINE),
     ast.With: ("a `with` statement", "Only `with torch.no_grad():` blocks are supported."),
     ast.Raise: ("a `raise` statement", "Check inputs before calling the function."),
@@ -45,8 +45,8 @@ _REFUSED = {
         "indexing",
         "Use whole-array operations; select with matrix products or pass the pieces as parameters.",
     ),
-    ast.Compare: ("a comparison", "Comparisons have no gradient; use np.maximum, np.minimum or np.where."),
-    ast.BoolOp: ("a boolean operator", "Use np.maximum, np.minimum or np.where."),
+    ast.Compare: ("a comparison", "Comparisons have no gradient; use np.maximum or np.minimum."),
+    ast.BoolOp: ("a boolean operator", "Use np.maximum or np.minimum."),
     ast.ListComp: ("a list comprehension", _STRAIGHT_LINE),
     ast.SetComp: ("a set comprehension", _STRAIGHT_LINE),
     ast.DictComp: ("a dict comprehension", _STRAIGHT_LINE),

@@ -34,7 +34,7 @@ def f(x, w):
     if x:
         w = w + 1
     return bce(x @ w, x @ w)
-""", UnsupportedSyntaxError, "if x:", "`if` statement", "np.where"),
+""", UnsupportedSyntaxError, "if x:", "`if` statement", "np.maximum"),
     "unknown call": ("""
 def f(x, w):
     z = np.linalg.norm(x @ w)
@@ -98,7 +98,7 @@ def f(x, w):
     "comparison": ("""
 def f(x, w):
     return bce(x @ w, (x @ w) > 0)
-""", UnsupportedSyntaxError, "return bce(x @ w, (x @ w) > 0)", "comparison", "np.where"),
+""", UnsupportedSyntaxError, "return bce(x @ w, (x @ w) > 0)", "comparison", "np.maximum"),
 }
 
 

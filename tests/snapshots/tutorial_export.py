@@ -66,7 +66,7 @@ def grad_loss(x, y, w, b):
     z = x @ w + b
     # grad of: return binary_cross_entropy_with_logits(z, y)
     exp_z = np.exp(-np.abs(z))
-    sig = np.where(z >= 0, 1, exp_z) / (1 + exp_z)
+    sig = np.maximum(exp_z, z >= 0) / (1 + exp_z)
     dz = (sig - y) / K
     # grad of: z = np.matmul(x, w) + b
     dw = dz * x[:, None]
@@ -98,7 +98,7 @@ def value_and_grad_loss(x, y, w, b):
     scale = 1 / K
     loss = scale * (np.maximum(z, 0) - y * z + np.log1p(exp_z)).sum()
     # grad of: return binary_cross_entropy_with_logits(z, y)
-    sig = np.where(z >= 0, 1, exp_z) / (1 + exp_z)
+    sig = np.maximum(exp_z, z >= 0) / (1 + exp_z)
     dz = scale * (sig - y)
     # grad of: z = np.matmul(x, w) + b
     dw = dz * x[:, None]
