@@ -90,11 +90,13 @@ def _derive(source: FunctionSource, wrt: Wrt, dims: Dims, shapes: dict, dtypes: 
     return Derivation(source, graph, wrt, dtypes, has_aux)
 
 
-def derive(fn, *, wrt=None, shapes=None, has_aux: bool = False) -> Derivation:
+def derive(fn, *, wrt=None, shapes=None, has_aux: bool = False, dtype=None) -> Derivation:
     """Derive `fn` for symbolic shapes, e.g. shapes={"x": ("N", "D"), "w": ("D", "K")}.
 
     Without `shapes`, string annotations on the parameters give them (`x: "N D"`). Gradients are
-    computed when first asked for; `.compiled(kind)` gives any kind of generated function.
+    computed when first asked for; `.compiled(kind)` gives any kind of generated function. With a
+    `dtype` ("float32" or "float64"), the code uses the cheapest stable forms for it; without, forms
+    that suit both.
     """
     source = _source(fn)
     params = _params(source)
@@ -102,7 +104,8 @@ def derive(fn, *, wrt=None, shapes=None, has_aux: bool = False) -> Derivation:
     spec = annotated_shapes(source)
     spec.update(shapes or {})
     dims = Dims()
-    derivation = _derive(source, wrt, dims, _symbolic_shapes(spec, params, dims, source), has_aux=has_aux)
+    dtypes = {p: np.dtype(dtype) for p in params} if dtype is not None else None
+    derivation = _derive(source, wrt, dims, _symbolic_shapes(spec, params, dims, source), dtypes, has_aux)
     if not derivation.graph[derivation.output].shape:
         derivation.grads  # derive the gradient now, so that its errors surface here
     return derivation
@@ -269,14 +272,16 @@ hvp = _transform("hvp", """Hessian-vector product: `hvp(f)(*args, *vectors)` ret
     """)
 
 
-def export(fn, path=None, *, wrt=None, shapes=None, name=None, kinds=DEFAULT_KINDS, command=None) -> str:
+def export(fn, path=None, *, wrt=None, shapes=None, name=None, kinds=DEFAULT_KINDS, dtype=None,
+           command=None) -> str:
     """The standalone numpy module for `fn`: `f`, `grad_f`, `value_and_grad_f` (or the `kinds` asked
     for, e.g. ("value_and_grad", "hvp", "hessian")), written atomically to `path` when given.
 
     Shapes come from `shapes` or the parameters' string annotations (`x: "N D"`); `name` renames
-    the exported functions; `command` is the regenerating command quoted in the header.
+    the exported functions; `dtype` tunes the code for float32 or float64 inputs (it runs on both);
+    `command` is the regenerating command quoted in the header.
     """
-    derivation = derive(fn, wrt=wrt, shapes=shapes)
+    derivation = derive(fn, wrt=wrt, shapes=shapes, dtype=dtype)
     if name:
         derivation.name = name
     if command is None:
@@ -298,4 +303,6 @@ def _export_command(derivation: Derivation, shapes: dict | None, path) -> str:
         parts += ["--shape", f"{param}={','.join(str(d) for d in shape)}"]
     if derivation.name != info.name:
         parts += ["--name", derivation.name]
+    if derivation.dtypes:
+        parts += ["--dtype", next(iter(derivation.dtypes.values())).name]
     return " ".join(parts + (["-o", str(path)] if path is not None else []))

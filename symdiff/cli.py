@@ -129,7 +129,8 @@ def export(args) -> int:
     kinds = _kinds(args.kinds, DEFAULT_KINDS)
     derivations = []
     for target in args.targets:
-        derivation = derive(load_target(target), wrt=_wrt(args.wrt, False), shapes=_shapes(args.shape))
+        derivation = derive(load_target(target), wrt=_wrt(args.wrt, False), shapes=_shapes(args.shape),
+                             dtype=args.dtype)
         if args.name and len(args.targets) == 1:
             derivation.name = args.name
         derivations.append(derivation)
@@ -236,6 +237,8 @@ def main(argv=None) -> int:
     p.add_argument("targets", nargs="+", metavar="TARGET", help="FILE.py:FUNC or MODULE:FUNC")
     _common(p)
     p.add_argument("--name", help="the exported function's name (one target)")
+    p.add_argument("--dtype", choices=("float32", "float64"),
+                   help="tune the code for this dtype (it runs on both; default: forms that suit both)")
     p.add_argument("-o", "--output", metavar="OUT.py", help="write the module here (default: stdout)")
     p.add_argument("--check", action="store_true",
                    help="import the module in a fresh process and check its gradients with finite differences")

@@ -1,0 +1,4 @@
+"""symdiff's benchmark: `python -m benchmarks` (or `symdiff bench`) from the repository root."""
+from .runner import main
+
+__all__ = ["main"]

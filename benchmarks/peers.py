@@ -1,0 +1,79 @@
+"""The frameworks symdiff is set against, each spelling the models as its users do. Each `prepare_*`
+imports its framework and returns a call computing the value and the gradients; nothing here is
+imported until a run asks for that peer."""
+from __future__ import annotations
+
+import importlib.util
+
+
+def installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def prepare_torch(workload, inputs):
+    """Eager autograd: forward, then `torch.autograd.grad` (no `.grad` accumulation to reset)."""
+    import torch
+    import torch.nn.functional as F
+
+    def linear(x, y, w, b):
+        return F.binary_cross_entropy_with_logits(x @ w + b, y)
+
+    def mlp(x, y, w1, b1, w2, b2, w3, b3):
+        h1 = torch.tanh(x @ w1 + b1)
+        h2 = torch.tanh(h1 @ w2 + b2)
+        return F.binary_cross_entropy_with_logits(h2 @ w3 + b3, y)
+
+    model = {"linear": linear, "mlp": mlp}[workload.model]
+    tensors = [torch.from_numpy(a.copy()) for a in inputs]
+    params = [t.requires_grad_() for t in tensors[2:]]
+
+    def call():
+        loss = model(*tensors)
+        return loss.detach(), torch.autograd.grad(loss, params)
+
+    return call
+
+
+def prepare_jax(workload, inputs):
+    """`jax.jit(jax.value_and_grad(f))` with float64 enabled, blocking until the result is ready."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    def bce(z, y):
+        return jnp.mean(jnp.maximum(z, 0) - z * y + jnp.log1p(jnp.exp(-jnp.abs(z))))
+
+    def linear(x, y, w, b):
+        return bce(x @ w + b, y)
+
+    def mlp(x, y, w1, b1, w2, b2, w3, b3):
+        h1 = jnp.tanh(x @ w1 + b1)
+        h2 = jnp.tanh(h1 @ w2 + b2)
+        return bce(h2 @ w3 + b3, y)
+
+    model = {"linear": linear, "mlp": mlp}[workload.model]
+    fn = jax.jit(jax.value_and_grad(model, argnums=tuple(range(2, len(inputs)))))
+    arrays = [jnp.asarray(a) for a in inputs]
+    return lambda: jax.block_until_ready(fn(*arrays))
+
+
+def prepare_autograd(workload, inputs):
+    """HIPS autograd's `value_and_grad` over `autograd.numpy`."""
+    import autograd
+    import autograd.numpy as anp
+
+    def bce(z, y):
+        return anp.sum(anp.maximum(z, 0) - z * y + anp.log1p(anp.exp(-anp.abs(z)))) / z.size
+
+    def linear(x, y, w, b):
+        return bce(x @ w + b, y)
+
+    def mlp(x, y, w1, b1, w2, b2, w3, b3):
+        h1 = anp.tanh(x @ w1 + b1)
+        h2 = anp.tanh(h1 @ w2 + b2)
+        return bce(h2 @ w3 + b3, y)
+
+    model = {"linear": linear, "mlp": mlp}[workload.model]
+    fn = autograd.value_and_grad(model, argnum=tuple(range(2, len(inputs))))
+    return lambda: fn(*inputs)
