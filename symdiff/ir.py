@@ -55,15 +55,24 @@ class Transpose(ArrayOp):
         return f"{arg}.T" if self.perm == tuple(reversed(range(len(self.perm)))) else f"{arg}.transpose{self.perm}"
 
 
-class ReduceSum(ArrayOp):
-    """Sum over `axes` (a Tuple), keeping them as size 1 when `keepdims`.
-
-    In a scheduled `Program`, empty `axes` means every axis (`x.sum()`).
-    """
+class _OverAxes(ArrayOp):
+    """An operation whose second argument is a Tuple of axes."""
 
     @property
     def axes(self) -> tuple[int, ...]:
         return tuple(int(a) for a in self.args[1])
+
+    def _indexed(self, printer, marker: str) -> str:
+        """`x[:, None]`-style text: `marker` at the axes, `:` elsewhere."""
+        index = ", ".join(marker if i in self.axes else ":" for i in range(max(self.axes) + 1))
+        return f"{printer.parenthesize(self.args[0], 999)}[{index}]"
+
+
+class ReduceSum(_OverAxes):
+    """Sum over `axes` (a Tuple), keeping them as size 1 when `keepdims`.
+
+    In a scheduled `Program`, empty `axes` means every axis (`x.sum()`).
+    """
 
     @property
     def keepdims(self) -> bool:
@@ -75,40 +84,26 @@ class ReduceSum(ArrayOp):
         return f"sum({arg}, axis={self.axes}{keep})"
 
 
-class ReduceMax(ArrayOp):
+class ReduceMax(_OverAxes):
     """Maximum over `axes`, kept as size 1. Only used under `stop_gradient` (the shift that makes
     softmax and logsumexp stable), so it needs no derivative."""
-
-    @property
-    def axes(self) -> tuple[int, ...]:
-        return tuple(int(a) for a in self.args[1])
 
     def _sympystr(self, printer):
         return f"max({printer.doprint(self.args[0])}, axis={self.axes}, keepdims=True)"
 
 
-class ExpandDims(ArrayOp):
+class ExpandDims(_OverAxes):
     """New size-1 axes at positions `axes` of the result."""
 
-    @property
-    def axes(self) -> tuple[int, ...]:
-        return tuple(int(a) for a in self.args[1])
-
     def _sympystr(self, printer):
-        index = ", ".join("None" if i in self.axes else ":" for i in range(max(self.axes) + 1))
-        return f"{printer.parenthesize(self.args[0], 999)}[{index}]"
+        return self._indexed(printer, "None")
 
 
-class Squeeze(ArrayOp):
+class Squeeze(_OverAxes):
     """Size-1 axes `axes` removed."""
 
-    @property
-    def axes(self) -> tuple[int, ...]:
-        return tuple(int(a) for a in self.args[1])
-
     def _sympystr(self, printer):
-        index = ", ".join("0" if i in self.axes else ":" for i in range(max(self.axes) + 1))
-        return f"{printer.parenthesize(self.args[0], 999)}[{index}]"
+        return self._indexed(printer, "0")
 
 
 class BroadcastTo(ArrayOp):
