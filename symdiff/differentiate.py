@@ -60,7 +60,7 @@ def backward(graph: Graph, output: sp.Symbol, wrt: list[sp.Symbol], seed: Value)
         with graph.context(statement=where, grad_of=where):
             g = full(cotangents.get(w, graph.const(0)), graph.value(w))
             name = f"d{graph[w].name}"
-            if graph.views_param(g.symbol) or any(r.expr == g.symbol for r in result.values()):
+            if graph.needs_copy(g.symbol) or any(r.expr == g.symbol for r in result.values()):
                 g = array_op(graph, Copy(g.symbol), g.shape, g.label)  # never alias an input or another output
             elif graph[g.symbol].name not in (None, name):  # `db = dz`: the gradient under its own name
                 g = array_op(graph, Identity(g.symbol, sp.Integer(0)), g.shape, g.label)

@@ -20,15 +20,15 @@ import sympy as sp
 from .ir import BroadcastTo, Copy, ExpandDims, FullLike, MatMul, ReduceSum, Transpose
 from .optimize import Program
 from .printing import ordered_terms
-from .scalar import log1p, nonnegative
+from .scalar import absolute, half_step, log1p, maximum, minimum, nonnegative, signum, step
 from .shapes import format_shape
 
 _NP_FUNCTIONS = {
     sp.exp: "exp",
     sp.log: "log",
     sp.tanh: "tanh",
-    sp.Abs: "abs",
-    sp.sign: "sign",
+    absolute: "abs",
+    signum: "sign",
     log1p: "log1p",
 }
 _COMPARE = {
@@ -75,7 +75,8 @@ class Lowering:
             return _const(int(expr))
         if isinstance(expr, sp.Rational):
             return ast.BinOp(_const(int(expr.p)), ast.Div(), ast.Constant(int(expr.q)))
-        if isinstance(expr, sp.Float):
+        if isinstance(expr, sp.Float) or (expr.is_number and not expr.free_symbols):
+            # sqrt(3), log(2), pi: a Python float, which numpy treats as weak (float32 stays float32)
             return _const(float(expr))
         if isinstance(expr, sp.Add):
             return self.add(expr)
@@ -83,13 +84,12 @@ class Lowering:
             return self.mul(expr)
         if isinstance(expr, sp.Pow):
             return self.pow(expr)
-        if isinstance(expr, (sp.Max, sp.Min)):
+        if isinstance(expr, (maximum, minimum)):
             return self.extremum(expr)
         if type(expr) in _COMPARE:
             return ast.Compare(self(expr.lhs), [_COMPARE[type(expr)]()], [self(expr.rhs)])
-        if isinstance(expr, sp.Heaviside):
-            x, *h0 = expr.args
-            return _call(_np("heaviside"), self(x), self(h0[0] if h0 else sp.S.Half))
+        if isinstance(expr, (step, half_step)):  # the derivatives of relu and of maximum
+            return _call(_np("heaviside"), self(expr.args[0]), _const(0 if isinstance(expr, step) else 0.5))
         if isinstance(expr, nonnegative):
             return ast.Compare(self(expr.args[0]), [ast.GtE()], [ast.Constant(0)])
         if expr.func in _NP_FUNCTIONS:
@@ -143,7 +143,7 @@ class Lowering:
         return ast.BinOp(self(base), ast.Pow(), self(exp))
 
     def extremum(self, expr) -> ast.expr:
-        fn = _np("maximum" if isinstance(expr, sp.Max) else "minimum")
+        fn = _np("maximum" if isinstance(expr, maximum) else "minimum")
         args = sorted(expr.args, key=lambda a: a.is_number)  # np.maximum(z, 0)
         out = self(args[0])
         for a in args[1:]:
@@ -221,7 +221,7 @@ def _check_statements(param: str, shape: tuple, names: dict, bound: set, used: s
         if d.is_Symbol and d not in bound and d not in first:
             first[d] = i
     constrained = any(first.get(d) != i for i, d in enumerate(shape))  # a size, an earlier dim, a repeat
-    binds = [d for d in first if d in used]
+    binds = list(first) if constrained else [d for d in first if d in used]  # a shape check reads them all
     ndim_check = (f"if {param}.ndim != {ndim}:\n"
                   f"    raise ValueError(f'{param}: expected a {ndim}-D array of shape {expected}, got shape {{{param}.shape}}')")
     shape_check = (f"if {param}.shape != {expected}:\n"

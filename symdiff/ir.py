@@ -257,10 +257,13 @@ class Graph:
             return self.node_symbols(node.definition)
         return list(node.definition.operands)
 
-    def views_param(self, symbol: sp.Symbol) -> bool:
-        """Whether the value is a parameter or a view of one (returning it would alias the input)."""
+    def needs_copy(self, symbol: sp.Symbol) -> bool:
+        """Whether returning the value would hand out an input (or a view of one) or a read-only
+        broadcast view."""
         node = self.nodes[symbol]
         while isinstance(node.definition, VIEWS):
+            if isinstance(node.definition, BroadcastTo):
+                return True
             node = self.nodes[node.definition.args[0]]
         return node.is_param
 
@@ -432,7 +435,18 @@ def elementwise(fn, *values: Value, label: str | None = None) -> Value:
             f"cannot broadcast {described}",
             hint="numpy broadcasting needs each pair of trailing dimensions equal or 1.",
         )
-    return Value(graph, fn(*(v.expr for v in values)), graph.dims.resolve(shape), label)
+    shape = graph.dims.resolve(shape)
+    expr = fn(*(v.expr for v in values))
+    symbols = graph.node_symbols(expr)
+    arrays = [v for v in values if graph.node_symbols(v.expr)]
+    if (symbols or not arrays) and graph.dims.broadcast_shapes(*(graph[s].shape for s in symbols)) == shape:
+        return Value(graph, expr, shape, label)
+    # SymPy cancelled operands (x - x): keep the shape and dtype numpy would give
+    if symbols:
+        return Value(graph, expr, graph.dims.broadcast_shapes(*(graph[s].shape for s in symbols)), label)\
+            .broadcast_to(shape)
+    like = max(arrays, key=lambda v: (v.ndim, v.expr in graph))
+    return array_op(graph, FullLike(like.symbol, expr), like.shape, label).broadcast_to(shape)
 
 
 def matmul(a: Value, b: Value, stacked: bool = False) -> Value:

@@ -15,7 +15,7 @@ import sympy as sp
 from . import functional
 from .errors import UnsupportedSyntaxError
 from .ir import Value, elementwise, matmul, normalize_axes
-from .scalar import log1p, relu, sigmoid, softplus, stop_gradient
+from .scalar import absolute, log1p, maximum, minimum, relu, sigmoid, softplus, stop_gradient
 from .shapes import format_shape
 
 
@@ -182,7 +182,7 @@ for _fn, _names in (
     (log1p, ("numpy.log1p", "torch.log1p", "method.log1p")),
     (sp.sqrt, ("numpy.sqrt", "torch.sqrt", "method.sqrt")),
     (sp.tanh, ("numpy.tanh", "torch.tanh", "torch.nn.functional.tanh", "method.tanh")),
-    (sp.Abs, ("numpy.abs", "numpy.absolute", "torch.abs", "torch.absolute", "method.abs", "builtins.abs",
+    (absolute, ("numpy.abs", "numpy.absolute", "torch.abs", "torch.absolute", "method.abs", "builtins.abs",
               "method.__abs__")),
     (sigmoid, ("symdiff.functional.sigmoid", "torch.sigmoid", "torch.nn.functional.sigmoid", "scipy.special.expit",
                "method.sigmoid")),
@@ -227,8 +227,8 @@ def _extremum(fn, zero_case):
 
 # np.maximum(x, 0) is relu (derivative 0 at 0, as torch.relu); between arrays, ties split the
 # gradient in half, as torch.maximum does.
-register(_extremum(sp.Max, lambda x: x.apply(relu)), "numpy.maximum", "torch.maximum", "method.maximum")
-register(_extremum(sp.Min, None), "numpy.minimum", "torch.minimum", "method.minimum")
+register(_extremum(maximum, lambda x: x.apply(relu)), "numpy.maximum", "torch.maximum", "method.maximum")
+register(_extremum(minimum, None), "numpy.minimum", "torch.minimum", "method.minimum")
 
 
 # -- array operations ----------------------------------------------------------------------
@@ -257,7 +257,8 @@ def transpose(graph, input, dim0=None, dim1=None):
     x = array(graph, input, "`input`")
     if dim0 is None and dim1 is None:
         return x.T
-    if x.ndim != 2 or {dim0 % 2, dim1 % 2} != {0, 1}:
+    dim0, dim1 = constant(graph, dim0, "`dim0`"), constant(graph, dim1, "`dim1`")
+    if x.ndim != 2 or not all(isinstance(d, int) for d in (dim0, dim1)) or {dim0 % 2, dim1 % 2} != {0, 1}:
         raise graph.shape_error("transpose supports swapping the two axes of a 2-D array",
                                 hint="Use x.T for a matrix.")
     return x.T

@@ -16,7 +16,7 @@ import sympy as sp
 
 from .errors import Location
 from .ir import VIEWS, ArrayOp, Copy, Graph, ReduceSum
-from .scalar import log1p, nonnegative, relu, sigmoid, softplus, step, stop_gradient
+from .scalar import absolute, log1p, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient
 
 # -- stabilization ---------------------------------------------------------------------------
 
@@ -89,14 +89,13 @@ def expand(expr: sp.Expr, dtype: str | None) -> sp.Expr:
     """
 
     def _softplus(x):
-        e = sp.exp(-sp.Abs(x))
-        return sp.Max(x, 0) + (sp.log(1 + e) if dtype == "float32" else log1p(e))
+        e = sp.exp(-absolute(x))
+        return maximum(x, 0) + (sp.log(1 + e) if dtype == "float32" else log1p(e))
 
     replacements = {
-        sigmoid: lambda x: sp.Max(sp.exp(-sp.Abs(x)), nonnegative(x)) / (1 + sp.exp(-sp.Abs(x))),
+        sigmoid: lambda x: maximum(sp.exp(-absolute(x)), nonnegative(x)) / (1 + sp.exp(-absolute(x))),
         softplus: _softplus,
-        relu: lambda x: sp.Max(x, 0),
-        step: lambda x: sp.Heaviside(x, 0),
+        relu: lambda x: maximum(x, 0),
         stop_gradient: lambda x: x,
     }
     return expr.replace(lambda e: type(e) in replacements, lambda e: replacements[type(e)](*e.args))
@@ -139,7 +138,7 @@ def _fresh_outputs(graph: Graph, returns):
         if isinstance(symbol, tuple):
             return tuple(fresh(s) for s in symbol)
         node = graph[symbol]
-        if symbol in seen or graph.views_param(symbol):
+        if symbol in seen or graph.needs_copy(symbol):
             with graph.context(statement=None, grad_of=node.grad_of):
                 symbol = graph.add(Copy(symbol), node.shape, name=node.name, hint="out")
         seen.add(symbol)
@@ -148,7 +147,7 @@ def _fresh_outputs(graph: Graph, returns):
     return fresh(returns)
 
 
-_FUNCTION_NAMES = {"exp": "exp", "abs": "abs", "log": "log", "log1p": "log1p", "tanh": "tanh", "heaviside": "step"}
+_FUNCTION_NAMES = {"exp": "exp", "absolute": "abs", "log": "log", "log1p": "log1p", "tanh": "tanh"}
 
 
 def _temp_name(expr: sp.Expr, subject) -> str:
@@ -186,12 +185,21 @@ def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict
     sigmoid_forms = [expand(sigmoid(a.args[0].xreplace(hoisted)), dtype) for a in applications]
     expanded = [expand(d.xreplace(hoisted), dtype) for d in definitions]
     temps, reduced = sp.cse(sigmoid_forms + expanded, symbols=_cse_symbols(), order="none")
-    temps = dict(temps)
+    # Formulas of dimensions alone stay inline: as Python numbers, 1 / (K * N) would raise for an
+    # empty batch where numpy gives inf and nan.
+    sizes: dict = {}
+    for t, e in temps:
+        if all(s.is_integer for s in e.free_symbols):
+            sizes[t] = e.xreplace(sizes)
+    temps = {t: e.xreplace(sizes) for t, e in temps if t not in sizes}
+    reduced = [e.xreplace(sizes) for e in reduced]
     temps.update(zip(hoisted.values(), reduced[: len(applications)]))
     exprs = dict(zip(elementwise, reduced[len(applications):]))
     aliases = {}
+    everything = list(exprs.values()) + list(temps.values())
     for s, expr in exprs.items():
-        if expr in temps and expr not in aliases:
+        # not where a formula reads both (`s - t` would cancel to a number and lose its dtype)
+        if expr in temps and expr not in aliases and not any(e.has(s) and e.has(expr) for e in everything):
             aliases[expr] = s
             exprs[s] = temps.pop(expr)
     if aliases:
@@ -210,14 +218,20 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
     exprs.update(temps)
 
     uses = Counter(outputs)
-    for expr in exprs.values():
-        uses.update(s for s in expr.free_symbols if s in exprs)
+    readers: dict = {}
+    for target, expr in exprs.items():
+        for s in expr.free_symbols & exprs.keys():
+            uses[s] += 1
+            readers[s] = target
 
     def inlined(s) -> bool:
         node = graph.nodes.get(s)
         if node is None or s in outputs or node.name is not None:
             return False
-        return isinstance(node.definition, VIEWS) or uses[s] == 1
+        if isinstance(node.definition, VIEWS):
+            return True
+        # one reader, which does not also read what s reads (`s - t` with s = t would cancel to a number)
+        return uses[s] == 1 and not exprs[readers[s]].free_symbols & exprs[s].free_symbols
 
     folded = {s: exprs[s] for s in order if inlined(s)}
 

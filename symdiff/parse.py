@@ -201,7 +201,7 @@ def parse(source: FunctionSource, graph: Graph, shapes: dict[str, tuple], has_au
         builder.env[arg.arg] = graph.param(arg.arg, shapes[arg.arg])
     output = builder.run()
     returned = source.location(source.tree.body[-1])
-    if has_aux != (isinstance(output, tuple) and len(output) == 2):
+    if isinstance(output, tuple) != has_aux or (has_aux and len(output) != 2):
         raise UnsupportedSyntaxError(
             f"`{source.name}` must return `(value, aux)` with has_aux=True" if has_aux
             else f"`{source.name}` returns a tuple; symdiff differentiates a single value",

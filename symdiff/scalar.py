@@ -52,6 +52,44 @@ class step(_Real):
         return sp.S.Zero
 
 
+class half_step(_Real):
+    """1 where x > 0, 1/2 at 0, else 0: the derivative of maximum, which splits ties as torch does."""
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
+
+
+class signum(_Real):
+    """-1, 0 or 1: the derivative of absolute (0 at 0, as in torch)."""
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
+
+
+class absolute(_Real):
+    """|x| for real x (SymPy's Abs differentiates as if x could be complex)."""
+
+    def fdiff(self, argindex=1):
+        return signum(self.args[0])
+
+
+class maximum(_Real):
+    """numpy.maximum: SymPy's Max insists on comparing its arguments, which fails for symbols of
+    unknown sign such as a log-sum-exp."""
+
+    def fdiff(self, argindex=1):
+        a, b = self.args
+        return half_step(a - b) if argindex == 1 else half_step(b - a)
+
+
+class minimum(_Real):
+    """numpy.minimum."""
+
+    def fdiff(self, argindex=1):
+        a, b = self.args
+        return half_step(b - a) if argindex == 1 else half_step(a - b)
+
+
 class relu(_Real):
     """max(x, 0)."""
 

@@ -95,11 +95,10 @@ def value_and_grad_loss(x, y, w, b):
         raise ValueError(f'b: expected shape (K,) = {K,}, got {b.shape}')
     z = x @ w + b
     exp_z = np.exp(-np.abs(z))
-    scale = 1 / K
-    loss = scale * (np.maximum(z, 0) - y * z + np.log1p(exp_z)).sum()
+    loss = (np.maximum(z, 0) - y * z + np.log1p(exp_z)).sum() / K
     # grad of: return binary_cross_entropy_with_logits(z, y)
     sig = np.maximum(exp_z, z >= 0) / (1 + exp_z)
-    dz = scale * (sig - y)
+    dz = (sig - y) / K
     # grad of: z = np.matmul(x, w) + b
     dw = dz * x[:, None]
     db = dz
