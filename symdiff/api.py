@@ -47,7 +47,7 @@ def resolve_wrt(wrt, params: list[str], where: str = "") -> Wrt:
                 hint=f"Its parameters are: {', '.join(params)}.",
             )
         if item in names:
-            raise WrtError(f"wrt names `{item}` twice")
+            raise WrtError(f"wrt names `{item}` twice", hint="Name each parameter once.")
         names.append(item)
     if not names:
         raise WrtError("wrt is empty: name at least one parameter")
@@ -73,12 +73,23 @@ def _symbolic_shapes(spec: dict, params: list[str], dims: Dims, source: Function
                 hint=f'Pass shapes={{"{p}": ("N", "D"), ...}} or annotate it: `{p}: "N D"`.',
             )
         shape = spec[p]
-        shape = (shape,) if isinstance(shape, (str, int)) else tuple(shape)
-        shapes[p] = tuple(sp.Integer(d) if isinstance(d, int) else dims.symbol(str(d)) for d in shape)
+        shape = (shape,) if isinstance(shape, (str, int)) else shape
+        if not isinstance(shape, (tuple, list)) or not all(_is_dim(d) for d in shape):
+            raise SymdiffError(
+                f"the shape {shape!r} of `{p}` is not a tuple of dimension names and sizes",
+                location=source.location(source.tree),
+                hint='Write shapes as tuples of names and non-negative sizes, e.g. {"x": ("N", "D"), "b": (3,)}.',
+            )
+        shapes[p] = tuple(sp.Integer(d) if isinstance(d, int) else dims.symbol(d) for d in shape)
     unknown = set(spec) - set(params)
     if unknown:
-        raise SymdiffError(f"shapes given for unknown parameters: {', '.join(sorted(unknown))}")
+        raise SymdiffError(f"shapes given for unknown parameters: {', '.join(sorted(unknown))}",
+                           hint=f"`{source.name}`'s parameters are: {', '.join(params)}.")
     return shapes
+
+
+def _is_dim(d) -> bool:
+    return (isinstance(d, int) and not isinstance(d, bool) and d >= 0) or (isinstance(d, str) and d.isidentifier())
 
 
 def _derive(source: FunctionSource, wrt: Wrt, dims: Dims, shapes: dict, dtypes: dict | None = None,
@@ -197,10 +208,18 @@ class Transformed:
                             f"{self.source.name} and {extra} more ({_extra_names(self.kind)})")
         return primal + tuple(args[len(args) - extra:])
 
+    def _asarray(self, i: int, value) -> np.ndarray:
+        try:
+            return np.asarray(value)
+        except ValueError as exc:  # a ragged list
+            name = self.params[i] if i < self._nparams else f"argument {i + 1}"
+            raise InputTypeError(f"`{self.source.name}`: `{name}` is not an array: {exc}",
+                                 hint="Pass a rectangular array of float64 or float32 numbers.") from None
+
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self._nargs:
             args = self._bind(args, kwargs)
-        arrays = [a if type(a) is np.ndarray else np.asarray(a) for a in args]
+        arrays = [a if type(a) is np.ndarray else self._asarray(i, a) for i, a in enumerate(args)]
         key = tuple([(a.ndim, a.dtype) for a in arrays])
         fn = self._functions.get(key)
         if fn is None:

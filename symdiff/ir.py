@@ -305,6 +305,11 @@ class Value:
         return len(self.shape)
 
     @property
+    def shape_text(self) -> str:
+        """The shape as error messages show it."""
+        return self.graph.dims.show(self.shape)
+
+    @property
     def symbol(self) -> sp.Symbol:
         """The node holding this value (created if the value is a lazy expression)."""
         return self.graph.add(self.expr, self.shape, hint=_HINTS.get(type(self.expr).__name__, "t"))
@@ -430,7 +435,7 @@ def elementwise(fn, *values: Value, label: str | None = None) -> Value:
     graph = values[0].graph
     shape = graph.dims.broadcast_shapes(*(v.shape for v in values))
     if shape is None:
-        described = " and ".join(f"`{v.label}` of shape {format_shape(v.shape)}" for v in values)
+        described = " and ".join(f"`{v.label}` of shape {v.shape_text}" for v in values)
         raise graph.shape_error(
             f"cannot broadcast {described}",
             hint="numpy broadcasting needs each pair of trailing dimensions equal or 1.",
@@ -457,7 +462,7 @@ def matmul(a: Value, b: Value, stacked: bool = False) -> Value:
     for v in (a, b):
         if v.ndim == 0 or (v.ndim > 2 and not stacked):
             raise graph.shape_error(
-                f"`{label}`: `{v.label}` has shape {format_shape(v.shape)}; matrix products take 1-D or 2-D arrays",
+                f"`{label}`: `{v.label}` has shape {v.shape_text}; matrix products take 1-D or 2-D arrays",
                 hint="Use `*` for products with scalars.",
             )
     for eye, other in ((a, b), (b, a)):  # I @ B = B @ I = B (the seed of a Jacobian)
@@ -467,8 +472,8 @@ def matmul(a: Value, b: Value, stacked: bool = False) -> Value:
     shape = matmul_shape(graph.dims, a.shape, b.shape)
     if shape is None:
         raise graph.shape_error(
-            f"`{label}`: `{a.label}` has shape {format_shape(a.shape)} and `{b.label}` has shape "
-            f"{format_shape(b.shape)}; the inner dimensions must be equal",
+            f"`{label}`: `{a.label}` has shape {a.shape_text} and `{b.label}` has shape "
+            f"{b.shape_text}; the inner dimensions must be equal",
             hint="Check the operand order, or transpose one of them with `.T`.",
         )
     hint = f"{a.label}{b.label}" if a.label.isidentifier() and b.label.isidentifier() else "prod"

@@ -16,7 +16,6 @@ from . import functional
 from .errors import UnsupportedSyntaxError
 from .ir import Value, elementwise, matmul, normalize_axes
 from .scalar import absolute, log1p, maximum, minimum, relu, sigmoid, softplus, stop_gradient
-from .shapes import format_shape
 
 
 @dataclass(frozen=True)
@@ -153,7 +152,7 @@ def _ranked_product(name: str, ranks: tuple[int, int]):
         if (a.ndim, b.ndim) != ranks:
             raise graph.shape_error(
                 f"`{name}` takes a {ranks[0]}-D and a {ranks[1]}-D array; got `{a.label}` of shape "
-                f"{format_shape(a.shape)} and `{b.label}` of shape {format_shape(b.shape)}",
+                f"{a.shape_text} and `{b.label}` of shape {b.shape_text}",
                 hint="`torch.matmul` (or `@`) accepts every combination of 1-D and 2-D arrays.",
             )
         return matmul(a, b)
@@ -414,8 +413,8 @@ def same_shape(graph, what: str, input: Value, target: Value) -> None:
     ):
         return
     raise graph.shape_error(
-        f"{what}: the target `{target.label}` has shape {format_shape(target.shape)} but the input "
-        f"`{input.label}` has shape {format_shape(input.shape)}; they must be the same",
+        f"{what}: the target `{target.label}` has shape {target.shape_text} but the input "
+        f"`{input.label}` has shape {input.shape_text}; they must be the same",
         hint="torch requires target.size() == input.size() here.",
     )
 
@@ -475,11 +474,11 @@ def cross_entropy(graph, input, target, weight=None, size_average=None, ignore_i
     x = array(graph, input, "`input`")
     y = array(graph, target, "`target`")
     if x.ndim not in (1, 2):
-        raise graph.shape_error(f"cross_entropy takes (C,) or (N, C) logits, not shape {format_shape(x.shape)}")
+        raise graph.shape_error(f"cross_entropy takes (C,) or (N, C) logits, not shape {x.shape_text}")
     if y.ndim != x.ndim:
         raise graph.shape_error(
-            f"cross_entropy: the target `{y.label}` has shape {format_shape(y.shape)}; symdiff supports class "
-            f"probabilities of the input's shape {format_shape(x.shape)}",
+            f"cross_entropy: the target `{y.label}` has shape {y.shape_text}; symdiff supports class "
+            f"probabilities of the input's shape {x.shape_text}",
             hint="Pass one-hot (or soft) targets, e.g. np.eye(C)[labels].",
         )
     same_shape(graph, "cross_entropy", x, y)

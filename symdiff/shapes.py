@@ -61,6 +61,14 @@ class Dims:
         """Every unified symbol mapped to its representative (for `xreplace`)."""
         return {s: self.find(s) for s in self._parent}
 
+    def show(self, shape: Shape) -> str:
+        """A shape for messages: dimensions by name, the unnamed ones read off a call by their size."""
+        shown = []
+        for d in self.resolve(shape):
+            named = not (d.is_Symbol and d.name.startswith("_") and self.hint(d) is not None)
+            shown.append(d if named else self.hint(d))
+        return format_shape(tuple(shown))
+
     def hint(self, dim) -> int | None:
         dim = self.find(dim)
         return int(dim) if dim.is_Integer else self._hint.get(dim)

@@ -118,7 +118,7 @@ def _find_def(module: ast.Module, name: str, firstlineno: int | None, filename: 
     if firstlineno is not None:
         candidates = [n for n in candidates if firstlineno in _def_lines(n)] or candidates
     else:
-        candidates = [n for n in module.body if isinstance(n, ast.FunctionDef) and n.name == name]
+        candidates = [n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
     if not candidates:
         raise SourceError(f"no function `{name}` is defined in {filename}")
     tree = candidates[0]

@@ -118,6 +118,8 @@ class Validator(ast.NodeVisitor):
             if not isinstance(default, ast.Constant):
                 self.refuse(default, "a default that is not a constant", "Use a number or a string.")
         for arg in args.posonlyargs + args.args:
+            if arg.arg in self.local_names:
+                self.refuse(arg, f"a duplicate parameter `{arg.arg}`", "Give each parameter its own name.")
             if arg.arg == "np":
                 self.refuse(arg, "a parameter named `np`", "The generated code uses `np` for numpy; rename it.")
             self.local_names.add(arg.arg)
