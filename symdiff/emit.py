@@ -11,8 +11,8 @@ import keyword
 import linecache
 import os
 import re
+import sys
 import tempfile
-import warnings
 from pathlib import Path
 
 import sympy as sp
@@ -216,6 +216,8 @@ def _check_statements(param: str, shape: tuple, names: dict, bound: set, used: s
     ndim = len(shape)
     dims = ", ".join(str(int(d)) if d.is_Integer else names[d] for d in shape)
     expected = f"({dims},)" if ndim == 1 else f"({dims})"
+    sizes = ", ".join(str(int(d)) if d.is_Integer else f"{{{names[d]}}}" for d in shape)  # f-string fields
+    sizes = f"({sizes},)" if ndim == 1 else f"({sizes})"
     first = {}
     for i, d in enumerate(shape):
         if d.is_Symbol and d not in bound and d not in first:
@@ -225,7 +227,7 @@ def _check_statements(param: str, shape: tuple, names: dict, bound: set, used: s
     ndim_check = (f"if {param}.ndim != {ndim}:\n"
                   f"    raise ValueError(f'{param}: expected a {ndim}-D array of shape {expected}, got shape {{{param}.shape}}')")
     shape_check = (f"if {param}.shape != {expected}:\n"
-                   f"    raise ValueError(f'{param}: expected shape {expected} = {{{expected}}}, got {{{param}.shape}}')")
+                   f"    raise ValueError(f'{param}: expected shape {expected} = {sizes}, got {{{param}.shape}}')")
     if not binds:  # comparing the shape tuple checks the rank too
         src = [shape_check if constrained else ndim_check]
     elif not constrained and len(binds) == ndim:
@@ -316,17 +318,34 @@ def _returns(returns, lower) -> ast.expr:
 _COMMENT = re.compile(r"^(\s*)__comment__\((.*)\)$", re.MULTILINE)
 
 
-def to_source(tree: ast.Module) -> str:
-    """Source text for a module AST: astor where it works, else `ast.unparse`."""
-    ast.fix_missing_locations(tree)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", DeprecationWarning)
-            import astor
+#: astor 0.8 reads AST classes that Python 3.12 deprecates (ast.Num: a DeprecationWarning when astor
+#: is imported on 3.12 and 3.13) and 3.14 removes; there the standard library's printer takes over.
+#: Both print symdiff's modules as the same text (tests/test_emit.py checks it).
+ASTOR_SUPPORTED = sys.version_info < (3, 12)
+_TOP_LEVEL = re.compile(r"\n+(?=def |__all__)")
 
-            source = astor.to_source(tree, pretty_source="".join)
-    except Exception:  # astor fails on ASTs newer than it knows
-        source = ast.unparse(tree) + "\n"
+
+_RETURNED_TUPLE = re.compile(r"^( *)return \((.*)\)$", re.MULTILINE)
+
+
+def _bare_tuple(match) -> str:
+    """`return (a, b)` as astor writes it, `return a, b` (when the parentheses only make the tuple)."""
+    bare = f"return {match.group(2)}"
+    same = ast.dump(ast.parse(bare)) == ast.dump(ast.parse(match.group(0).strip()))
+    return match.group(1) + bare if same else match.group(0)
+
+
+def to_source(tree: ast.Module) -> str:
+    """Source text for a module AST: astor where it supports this Python, else `ast.unparse`;
+    top-level statements two blank lines apart, `__comment__(...)` markers turned into comments."""
+    ast.fix_missing_locations(tree)
+    if ASTOR_SUPPORTED:
+        import astor
+
+        source = astor.to_source(tree, pretty_source="".join)
+    else:
+        source = _RETURNED_TUPLE.sub(_bare_tuple, ast.unparse(tree) + "\n")
+    source = _TOP_LEVEL.sub("\n\n\n", source)
     return _COMMENT.sub(lambda m: f"{m.group(1)}# {ast.literal_eval(m.group(2))}", source)
 
 

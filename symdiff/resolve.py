@@ -20,7 +20,8 @@ from .source import FunctionSource, TransformSpec
 MODULE_CONSTANTS = {"numpy.pi": math.pi, "numpy.e": math.e, "math.pi": math.pi, "math.e": math.e,
                     "torch.pi": math.pi, "torch.e": math.e}
 CONTEXTS = {"torch.no_grad", "torch.inference_mode"}  # blocks whose values are constants
-_LIBRARIES = {"numpy", "torch", "scipy", "symdiff", "jax", "math", "builtins"}
+_LIBRARIES = {"numpy", "torch", "scipy", "symdiff", "jax", "math", "builtins"}  # never inlined, but:
+_USER_CODE_IN_LIBRARIES = ("symdiff.examples",)
 
 BINARY_OPERATORS = {
     ast.Add: "operator.add",
@@ -110,7 +111,8 @@ class Resolver:
                 obj = getattr(obj, attr, None)
             if isinstance(getattr(obj, "spec", None), TransformSpec):
                 return obj.spec
-            if inspect.isfunction(obj) and obj.__module__.split(".")[0] not in _LIBRARIES:
+            module = obj.__module__ if inspect.isfunction(obj) else ""
+            if module and (module.split(".")[0] not in _LIBRARIES or module.startswith(_USER_CODE_IN_LIBRARIES)):
                 return FunctionSource.from_function(obj)
             if obj is not None:
                 return None

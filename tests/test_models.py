@@ -229,3 +229,17 @@ def test_helper_with_defaults_and_keywords(tmp_path):
     """)
     args = [rng(3).standard_normal((3, 2)), rng(4).standard_normal(2)]
     assert symdiff.check_grad(module.model, args, wrt="w") < 1e-6
+
+
+def test_the_mlp_example_live_and_read_from_its_file():
+    from symdiff.examples import mlp
+
+    r = rng(8)
+    args = [r.standard_normal((5, 3)), np.eye(4)[r.integers(0, 4, 5)], r.standard_normal((3, 6)), r.standard_normal(6),
+            r.standard_normal((6, 6)), r.standard_normal(6), r.standard_normal((6, 4)), r.standard_normal(4)]
+    wrt = ("w1", "b1", "w2", "b2", "w3", "b3")
+    assert symdiff.check_grad(mlp.mlp, args, wrt=wrt) < 1e-5
+    live = symdiff.grad(mlp.mlp, wrt=wrt)(*args)
+    read = symdiff.derive(symdiff.source.FunctionSource.from_module("symdiff.examples.mlp", "mlp"), wrt=wrt).function(*args)
+    for a, b in zip(live, read):
+        np.testing.assert_allclose(a, b, rtol=1e-13)

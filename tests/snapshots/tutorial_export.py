@@ -36,9 +36,9 @@ def loss(x, y, w, b):
         raise ValueError(f'y: expected a 1-D array of shape (K,), got shape {y.shape}')
     K, = y.shape
     if w.shape != (D, K):
-        raise ValueError(f'w: expected shape (D, K) = {D, K}, got {w.shape}')
+        raise ValueError(f'w: expected shape (D, K) = ({D}, {K}), got {w.shape}')
     if b.shape != (K,):
-        raise ValueError(f'b: expected shape (K,) = {K,}, got {b.shape}')
+        raise ValueError(f'b: expected shape (K,) = ({K},), got {b.shape}')
     z = x @ w + b
     loss = (np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))).sum() / K
     return loss
@@ -60,9 +60,9 @@ def grad_loss(x, y, w, b):
         raise ValueError(f'y: expected a 1-D array of shape (K,), got shape {y.shape}')
     K, = y.shape
     if w.shape != (D, K):
-        raise ValueError(f'w: expected shape (D, K) = {D, K}, got {w.shape}')
+        raise ValueError(f'w: expected shape (D, K) = ({D}, {K}), got {w.shape}')
     if b.shape != (K,):
-        raise ValueError(f'b: expected shape (K,) = {K,}, got {b.shape}')
+        raise ValueError(f'b: expected shape (K,) = ({K},), got {b.shape}')
     z = x @ w + b
     # grad of: return binary_cross_entropy_with_logits(z, y)
     exp_z = np.exp(-np.abs(z))
@@ -90,9 +90,9 @@ def value_and_grad_loss(x, y, w, b):
         raise ValueError(f'y: expected a 1-D array of shape (K,), got shape {y.shape}')
     K, = y.shape
     if w.shape != (D, K):
-        raise ValueError(f'w: expected shape (D, K) = {D, K}, got {w.shape}')
+        raise ValueError(f'w: expected shape (D, K) = ({D}, {K}), got {w.shape}')
     if b.shape != (K,):
-        raise ValueError(f'b: expected shape (K,) = {K,}, got {b.shape}')
+        raise ValueError(f'b: expected shape (K,) = ({K},), got {b.shape}')
     z = x @ w + b
     exp_z = np.exp(-np.abs(z))
     loss = (np.maximum(z, 0) - y * z + np.log1p(exp_z)).sum() / K
