@@ -17,11 +17,9 @@ from pathlib import Path
 
 import sympy as sp
 
-from .ir import BroadcastTo, Copy, ExpandDims, FullLike, MatMul, ReduceSum, Transpose
 from .optimize import Program
 from .printing import ordered_terms
 from .scalar import absolute, half_step, log1p, maximum, minimum, nonnegative, signum, step
-from .shapes import format_shape
 
 _NP_FUNCTIONS = {
     sp.exp: "exp",
@@ -62,6 +60,14 @@ def _tuple(elts) -> ast.Tuple:
     return ast.Tuple(list(elts), ast.Load())
 
 
+def _scalar(expr: sp.Expr, call: ast.expr) -> ast.expr:
+    """A numpy function of dimensions alone (`np.sqrt(N)`) gives a float64 scalar, which numpy does
+    not treat as weak (it would make float32 results float64): make it a Python float."""
+    if all(s.is_integer for s in expr.free_symbols):
+        return _call(ast.Name("float", ast.Load()), call)
+    return call
+
+
 class Lowering:
     """SymPy expressions (elementwise, with array operations folded in) -> numpy `ast` expressions."""
 
@@ -93,7 +99,7 @@ class Lowering:
         if isinstance(expr, nonnegative):
             return ast.Compare(self(expr.args[0]), [ast.GtE()], [ast.Constant(0)])
         if expr.func in _NP_FUNCTIONS:
-            return _call(_np(_NP_FUNCTIONS[expr.func]), *(self(a) for a in expr.args))
+            return _scalar(expr, _call(_np(_NP_FUNCTIONS[expr.func]), *(self(a) for a in expr.args)))
         method = getattr(self, f"op_{type(expr).__name__}", None)
         if method is None:
             raise NotImplementedError(f"symdiff cannot emit {type(expr).__name__}: {expr}")
@@ -137,7 +143,7 @@ class Lowering:
     def pow(self, expr: sp.Pow) -> ast.expr:
         base, exp = expr.args
         if exp == sp.S.Half:
-            return _call(_np("sqrt"), self(base))
+            return _scalar(expr, _call(_np("sqrt"), self(base)))
         if exp.is_number and exp.is_negative:
             return ast.BinOp(ast.Constant(1), ast.Div(), self(base ** -exp))
         return ast.BinOp(self(base), ast.Pow(), self(exp))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .errors import Location, ShapeError
+from .errors import Location, ShapeError, UnsupportedSyntaxError
 from .scalar import stop_gradient
 from .shapes import Dims, Shape, format_shape, matmul_shape
 
@@ -363,7 +363,7 @@ class Value:
 
     def apply(self, fn, label: str | None = None) -> Value:
         """A scalar SymPy function applied elementwise."""
-        return Value(self.graph, fn(self.expr), self.shape, label or f"{fn}({self.label})")
+        return Value(self.graph, _finite(self.graph, fn(self.expr)), self.shape, label or f"{fn}({self.label})")
 
     # -- array operations ---------------------------------------------------------------------
     def __matmul__(self, other):
@@ -425,6 +425,20 @@ class Value:
         return array_op(self.graph, BroadcastTo(self.symbol, sp.Tuple(*shape)), shape, self.label)
 
 
+_SINGULAR = (sp.zoo, sp.oo, -sp.oo, sp.nan, sp.I)
+
+
+def _finite(graph: Graph, expr: sp.Expr) -> sp.Expr:
+    """`expr`, unless constants in it folded to infinity or a complex number (`np.log(0)`, `x / 0`)."""
+    if expr.has(*_SINGULAR):
+        raise UnsupportedSyntaxError(
+            f"this expression has no finite real value: constants fold to {expr}",
+            location=graph.location,
+            hint="Check for a division by zero or the log or square root of a non-positive constant.",
+        )
+    return expr
+
+
 def array_op(graph: Graph, op: ArrayOp, shape: Shape, label: str, hint: str = "t") -> Value:
     """The node computing `op`, as a value."""
     return Value(graph, graph.add(op, shape, hint=hint), shape, label)
@@ -441,7 +455,7 @@ def elementwise(fn, *values: Value, label: str | None = None) -> Value:
             hint="numpy broadcasting needs each pair of trailing dimensions equal or 1.",
         )
     shape = graph.dims.resolve(shape)
-    expr = fn(*(v.expr for v in values))
+    expr = _finite(graph, fn(*(v.expr for v in values)))
     symbols = graph.node_symbols(expr)
     arrays = [v for v in values if graph.node_symbols(v.expr)]
     if (symbols or not arrays) and graph.dims.broadcast_shapes(*(graph[s].shape for s in symbols)) == shape:
@@ -484,7 +498,10 @@ def normalize_axes(graph: Graph, axis, ndim: int) -> tuple[int, ...]:
     """`axis` (None, an int or a tuple) as sorted non-negative ints."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if not isinstance(axis, (int, tuple)) or isinstance(axis, bool):
+        raise graph.shape_error(f"axis={axis!r} is not an integer or a tuple of integers",
+                                hint="Give axes as constant integers, e.g. axis=-1 or axis=(0, 1).")
+    axes = (axis,) if isinstance(axis, int) else axis
     out = []
     for a in axes:
         if not isinstance(a, int) or not -ndim <= a < ndim:
