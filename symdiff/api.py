@@ -58,11 +58,6 @@ def _source(fn) -> FunctionSource:
     return fn if isinstance(fn, FunctionSource) else FunctionSource.from_function(fn)
 
 
-def _params(source: FunctionSource) -> list[str]:
-    args = source.tree.args
-    return [a.arg for a in args.posonlyargs + args.args]
-
-
 def _symbolic_shapes(spec: dict, params: list[str], dims: Dims, source: FunctionSource) -> dict:
     shapes = {}
     for p in params:
@@ -96,7 +91,7 @@ def _derive(source: FunctionSource, wrt: Wrt, dims: Dims, shapes: dict, dtypes: 
             has_aux: bool = False) -> Derivation:
     graph = Graph(dims)
     parse(source, graph, shapes, has_aux=has_aux)
-    _name_dims(graph, _params(source))
+    _name_dims(graph, source.params)
     stabilize(graph)
     return Derivation(source, graph, wrt, dtypes, has_aux)
 
@@ -110,7 +105,7 @@ def derive(fn, *, wrt=None, shapes=None, has_aux: bool = False, dtype=None) -> D
     that suit both.
     """
     source = _source(fn)
-    params = _params(source)
+    params = source.params
     wrt = resolve_wrt(wrt, params, f"`{source.name}` ")
     spec = annotated_shapes(source)
     spec.update(shapes or {})
@@ -180,7 +175,7 @@ class Transformed:
         self.kind = kind
         self.has_aux = has_aux
         self.source = FunctionSource.from_function(fn)
-        self.params = _params(self.source)
+        self.params = self.source.params
         self.wrt = resolve_wrt(wrt, self.params, f"`{self.source.name}` ")
         self.spec = TransformSpec(kind, self.source, self.wrt.names, self.wrt.single, has_aux)
         self.derivations: dict = {}

@@ -60,8 +60,7 @@ class Derivation:
         self.graph = graph
         self.wrt = wrt
         self.has_aux = has_aux
-        args = source.tree.args
-        self.params = [a.arg for a in args.posonlyargs + args.args]
+        self.params = source.params
         self.param_symbols = list(graph.params)
         self.output = graph.output
         self.dtypes = dtypes or {}

@@ -179,9 +179,8 @@ class Builder:
 
 def helper_signature(source: FunctionSource) -> inspect.Signature:
     """The signature of a helper's `def`: positional parameters with constant defaults."""
-    args = source.tree.args
-    names = [a.arg for a in args.posonlyargs + args.args]
-    defaults = [d.value for d in args.defaults]
+    names = source.params
+    defaults = [d.value for d in source.tree.args.defaults]
     first_default = len(names) - len(defaults)
     return inspect.Signature([
         inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD,
@@ -197,8 +196,8 @@ def parse(source: FunctionSource, graph: Graph, shapes: dict[str, tuple], has_au
     returns `(value, aux)` and `aux` holds the symbol(s) of the auxiliary values.
     """
     builder = Builder(source, graph)
-    for arg in source.tree.args.posonlyargs + source.tree.args.args:
-        builder.env[arg.arg] = graph.param(arg.arg, shapes[arg.arg])
+    for name in source.params:
+        builder.env[name] = graph.param(name, shapes[name])
     output = builder.run()
     returned = source.location(source.tree.body[-1])
     if isinstance(output, tuple) != has_aux or (has_aux and len(output) != 2):

@@ -77,6 +77,11 @@ class FunctionSource:
         imports, constants, functions = _module_context(module)
         return cls(name, filename, text, tree, globals_, imports, constants, functions)
 
+    @property
+    def params(self) -> list[str]:
+        """The parameter names of the `def`, in order."""
+        return [a.arg for a in self.tree.args.posonlyargs + self.tree.args.args]
+
     def location(self, node: ast.AST) -> Location:
         snippet = ast.get_source_segment(self.text, node) or ""
         return Location(self.filename, node.lineno, node.col_offset, snippet, self.within)
