@@ -236,8 +236,8 @@ def _check_statements(param: str, shape: tuple, names: dict, bound: set, used: s
                    f"    raise ValueError(f'{param}: expected shape {expected} = {sizes}, got {{{param}.shape}}')")
     if not binds:  # comparing the shape tuple checks the rank too
         src = [shape_check if constrained else ndim_check]
-    elif not constrained and len(binds) == ndim:
-        src = [ndim_check, f"{dims}{',' if ndim == 1 else ''} = {param}.shape"]
+    elif not constrained and len(binds) == ndim > 1:
+        src = [ndim_check, f"{dims} = {param}.shape"]
     else:
         src = [ndim_check] + [f"{names[d]} = {param}.shape[{first[d]}]" for d in binds]
         src += [shape_check] if constrained else []

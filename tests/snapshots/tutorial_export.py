@@ -31,10 +31,10 @@ def loss(x, y, w, b):
     """
     if x.ndim != 1:
         raise ValueError(f'x: expected a 1-D array of shape (D,), got shape {x.shape}')
-    D, = x.shape
+    D = x.shape[0]
     if y.ndim != 1:
         raise ValueError(f'y: expected a 1-D array of shape (K,), got shape {y.shape}')
-    K, = y.shape
+    K = y.shape[0]
     if w.shape != (D, K):
         raise ValueError(f'w: expected shape (D, K) = ({D}, {K}), got {w.shape}')
     if b.shape != (K,):
@@ -55,10 +55,10 @@ def grad_loss(x, y, w, b):
     """
     if x.ndim != 1:
         raise ValueError(f'x: expected a 1-D array of shape (D,), got shape {x.shape}')
-    D, = x.shape
+    D = x.shape[0]
     if y.ndim != 1:
         raise ValueError(f'y: expected a 1-D array of shape (K,), got shape {y.shape}')
-    K, = y.shape
+    K = y.shape[0]
     if w.shape != (D, K):
         raise ValueError(f'w: expected shape (D, K) = ({D}, {K}), got {w.shape}')
     if b.shape != (K,):
@@ -85,10 +85,10 @@ def value_and_grad_loss(x, y, w, b):
     """
     if x.ndim != 1:
         raise ValueError(f'x: expected a 1-D array of shape (D,), got shape {x.shape}')
-    D, = x.shape
+    D = x.shape[0]
     if y.ndim != 1:
         raise ValueError(f'y: expected a 1-D array of shape (K,), got shape {y.shape}')
-    K, = y.shape
+    K = y.shape[0]
     if w.shape != (D, K):
         raise ValueError(f'w: expected shape (D, K) = ({D}, {K}), got {w.shape}')
     if b.shape != (K,):
