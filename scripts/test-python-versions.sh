@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Run the test suite on the other supported Python versions, each in its own virtual environment.
+# Run the test suite on the other supported Python versions, each in its own virtual environment:
+# the oldest Python (3.10) with the oldest dependencies pyproject.toml allows, and the newest (3.13)
+# with the newest. The default interpreter (3.11) is what .ci/run tests.
 #
 # Usage: scripts/test-python-versions.sh [VENV_ROOT] [-- PYTEST_ARGS...]
 #
-#   VENV_ROOT     where the venvs are made (default: /tmp/symdiff-venvs); one per version,
-#                 reused on later runs (delete it to start afresh).
+#   VENV_ROOT     where the venvs are made (default: /tmp/symdiff-venvs); one per run, reused on
+#                 later runs (delete it to start afresh).
 #   PYTEST_ARGS   passed to pytest (default: -q).
 #
-# The interpreters are pyenv's 3.10 and 3.13 (override with SYMDIFF_PYTHONS="/path/to/python3.10 ...").
-# Each venv gets the project installed with `pip install -e '.[test]'` (PyPI must be reachable);
-# torch, an optional test oracle, is not installed, so the torch comparisons are skipped there.
-# The default interpreter is tested by .ci/run. Exits non-zero if any version fails.
+# The interpreters are pyenv's (override with SYMDIFF_PYTHON_OLDEST and SYMDIFF_PYTHON_NEWEST).
+# Each venv gets the project with `pip install -e '.[test]'` (PyPI must be reachable); torch, an
+# optional test oracle, is not installed there, so the torch comparisons are skipped.
+# Exits non-zero if any run fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,32 +25,40 @@ fi
 pytest_args=("$@")
 [[ ${#pytest_args[@]} -eq 0 ]] && pytest_args=(-q)
 
-pythons=${SYMDIFF_PYTHONS:-"$HOME/.pyenv/versions/3.10.13/bin/python $HOME/.pyenv/versions/3.13.0/bin/python"}
+# label, interpreter, pinned packages (the lower bounds of pyproject.toml's dependencies)
+runs=(
+    "3.10-oldest-deps ${SYMDIFF_PYTHON_OLDEST:-$HOME/.pyenv/versions/3.10.13/bin/python} sympy==1.12 numpy==2.0.2 astor==0.8.1"
+    "3.13-newest-deps ${SYMDIFF_PYTHON_NEWEST:-$HOME/.pyenv/versions/3.13.0/bin/python}"
+)
 status=0
 summary=()
-for python in $pythons; do
+for run in "${runs[@]}"; do
+    read -r label python pins <<< "$run"
+    venv=$venv_root/$label
+    echo "== $label: $python in $venv"
     if [[ ! -x $python ]]; then
-        echo "!! $python not found" >&2
-        summary+=("$python: not found")
+        summary+=("$label: $python not found")
         status=1
         continue
     fi
-    version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-    venv=$venv_root/py$version
-    echo "== Python $version ($python) in $venv"
-    if [[ ! -x $venv/bin/python ]]; then
-        "$python" -m venv "$venv" || { summary+=("$version: venv failed"); status=1; continue; }
+    if [[ ! -x $venv/bin/python ]] && ! "$python" -m venv "$venv"; then
+        summary+=("$label: venv failed")
+        status=1
+        continue
     fi
+    # shellcheck disable=SC2086  # $pins is a list of requirements
     if ! "$venv/bin/python" -m pip install -q --upgrade pip \
-        || ! "$venv/bin/python" -m pip install -q -e '.[test]'; then
-        summary+=("$version: install failed")
+        || ! "$venv/bin/python" -m pip install -q -e '.[test]' \
+        || { [[ -n $pins ]] && ! "$venv/bin/python" -m pip install -q $pins; }; then
+        summary+=("$label: install failed")
         status=1
         continue
     fi
+    versions=$("$venv/bin/python" -c 'import sys, sympy, numpy, astor; print(sys.version.split()[0], "sympy", sympy.__version__, "numpy", numpy.__version__, "astor", astor.__version__)' 2>/dev/null)
     if "$venv/bin/python" -m pytest "${pytest_args[@]}"; then
-        summary+=("$version: passed")
+        summary+=("$label ($versions): passed")
     else
-        summary+=("$version: FAILED")
+        summary+=("$label ($versions): FAILED")
         status=1
     fi
 done
