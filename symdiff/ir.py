@@ -319,9 +319,6 @@ class Value:
         symbol = self.graph.add(self.expr, self.shape, name=name)
         return Value(self.graph, symbol, self.shape, name)
 
-    def is_zero(self) -> bool:
-        return self.expr == 0
-
     # -- elementwise --------------------------------------------------------------------------
     def _lift(self, other) -> Value:
         return other if isinstance(other, Value) else self.graph.const(other)

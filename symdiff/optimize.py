@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-import numpy as np
 import sympy as sp
 
 from .errors import Location
@@ -282,9 +281,3 @@ def _cse_symbols():
     while True:
         yield sp.Symbol(f"_cse{i}", real=True)
         i += 1
-
-
-def dtype_name(dtype) -> str | None:
-    """'float32' or 'float64' for a numpy floating dtype, None for anything else."""
-    dtype = np.dtype(dtype)
-    return dtype.name if dtype.kind == "f" else None
