@@ -27,6 +27,8 @@ _NP_FUNCTIONS = {
     sp.tanh: "tanh",
     absolute: "abs",
     signum: "sign",
+    sp.Abs: "abs",  # SymPy's own, should simplification create it after the graph is built
+    sp.sign: "sign",
     log1p: "log1p",
 }
 _COMPARE = {
@@ -83,7 +85,14 @@ class Lowering:
             return ast.BinOp(_const(int(expr.p)), ast.Div(), ast.Constant(int(expr.q)))
         if isinstance(expr, sp.Float) or (expr.is_number and not expr.free_symbols):
             # sqrt(3), log(2), pi: a Python float, which numpy treats as weak (float32 stays float32)
-            return _const(float(expr))
+            try:
+                return _const(float(expr))
+            except TypeError:  # relu(pi): SymPy cannot evaluate symdiff's own functions
+                return _call(ast.Name("float", ast.Load()), self.lower(expr))
+        return self.lower(expr)
+
+    def lower(self, expr) -> ast.expr:
+        """A compound expression, by its head."""
         if isinstance(expr, sp.Add):
             return self.add(expr)
         if isinstance(expr, sp.Mul):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import Location, ShapeError, UnsupportedSyntaxError
-from .scalar import stop_gradient
+from .scalar import real_forms, stop_gradient
 from .shapes import Dims, Shape, format_shape, matmul_shape
 
 
@@ -426,7 +426,9 @@ _SINGULAR = (sp.zoo, sp.oo, -sp.oo, sp.nan, sp.I)
 
 
 def _finite(graph: Graph, expr: sp.Expr) -> sp.Expr:
-    """`expr`, unless constants in it folded to infinity or a complex number (`np.log(0)`, `x / 0`)."""
+    """`expr` in real-valued functions, unless constants in it folded to infinity or a complex number
+    (`np.log(0)`, `x / 0`)."""
+    expr = real_forms(expr)
     if expr.has(*_SINGULAR):
         raise UnsupportedSyntaxError(
             f"this expression has no finite real value: constants fold to {expr}",

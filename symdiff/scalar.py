@@ -106,3 +106,15 @@ class stop_gradient(_Real):
 
 class nonnegative(_Real):
     """1 where x >= 0, else 0 (a boolean mask); only produced when lowering, never differentiated."""
+
+
+#: SymPy's own forms of these functions, which it creates while simplifying (sqrt(u**2) is Abs(u))
+#: and which differentiate as if their arguments could be complex.
+_SYMPY_FORMS = {sp.Abs: absolute, sp.sign: signum, sp.Max: maximum, sp.Min: minimum}
+
+
+def real_forms(expr: sp.Expr) -> sp.Expr:
+    """`expr` with SymPy's Abs, sign, Max and Min replaced by symdiff's real-valued functions."""
+    if not expr.has(*_SYMPY_FORMS):
+        return expr
+    return expr.replace(lambda e: type(e) in _SYMPY_FORMS, lambda e: _SYMPY_FORMS[type(e)](*e.args))

@@ -143,6 +143,22 @@ def test_singular_constants_are_refused_or_computed_as_numpy(tmp_path, body):
         np.testing.assert_array_equal(value(x), module.f(x))
 
 
+def test_square_root_of_a_square(tmp_path):
+    """Found by the thorough profile: SymPy turns sqrt(u**2) into its own Abs, which emit.py could
+    not lower (nor differentiate for real arguments)."""
+    module = module_of(tmp_path, "np.sqrt((x - 2 * x) ** 2).sum() + np.sqrt(F.mse_loss(x / F.sigmoid(x), x, "
+                                 "reduction='none')).mean()")
+    assert symdiff.check_grad(module.f, [np.array([0.3, -1.2, 2.0])]) < 1e-6
+
+
+def test_functions_of_constants_alone(tmp_path):
+    """Found by the thorough profile: relu(pi) is a number SymPy cannot evaluate."""
+    module = module_of(tmp_path, "F.relu(np.pi) + F.sigmoid(2.0) + np.maximum(1.5, 0.5) + x.sum()")
+    value, grad = symdiff.value_and_grad(module.f)(np.ones(3, np.float32))
+    np.testing.assert_allclose(value, module.f(np.ones(3)), rtol=1e-6)
+    assert np.asarray(value).dtype == np.float32 and grad.dtype == np.float32
+
+
 # -- dtypes, sizes and the returned arrays -----------------------------------------------------
 
 @pytest.mark.parametrize("body", ["np.sqrt(3 * x).sum()", "np.log(2 * np.exp(x)).sum()", "np.sqrt(np.mean(x))"])
