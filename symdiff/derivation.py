@@ -16,7 +16,7 @@ import sympy as sp
 from . import emit
 from .differentiate import backward, forward
 from .errors import NonScalarOutputError
-from .ir import EyeLike, Graph, Value, Zeros, array_op
+from .ir import EyeLike, Full, Graph, Value, array_op
 from .optimize import schedule
 from .printing import math
 from .shapes import format_shape
@@ -108,7 +108,7 @@ class Derivation:
     def _exact(self, dot: Value | None, shape: tuple, like: sp.Symbol) -> sp.Symbol:
         """A tangent as an array of exactly `shape` (zeros where it does not depend on the inputs)."""
         if dot is None:
-            return array_op(self.graph, Zeros(like, sp.Tuple(*shape)), shape, "0").symbol
+            return array_op(self.graph, Full(like, sp.Tuple(*shape), sp.S.Zero), shape, "0").symbol
         return (dot if dot.shape == tuple(shape) else dot.broadcast_to(shape)).symbol
 
     def _jacobian_block(self, of: sp.Symbol, w: sp.Symbol, name: str) -> sp.Symbol:

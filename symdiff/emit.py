@@ -183,8 +183,11 @@ class Lowering:
         eye = _call(_np("eye"), _attr(self(like), "size"), dtype=_attr(self(like), "dtype"))
         return _call(_attr(eye, "reshape"), ast.BinOp(_attr(self(like), "shape"), ast.Mult(), ast.Constant(2)))
 
-    def op_Zeros(self, like, shape):
-        return _call(_np("zeros"), _tuple(self(d) for d in shape), dtype=_attr(self(like), "dtype"))
+    def op_Full(self, like, shape, value):
+        dtype = _attr(self(like), "dtype")
+        if value == 0:
+            return _call(_np("zeros"), _tuple(self(d) for d in shape), dtype=dtype)
+        return _call(_np("full"), _tuple(self(d) for d in shape), self(value), dtype=dtype)
 
     def op_Identity(self, a, tag):
         return self(a)

@@ -120,11 +120,11 @@ class FullLike(ArrayOp):
         return f"full_like({printer.doprint(self.args[0])}, {printer.doprint(self.args[1])})"
 
 
-class Zeros(ArrayOp):
-    """Zeros of a given shape (a Tuple) in `like`'s dtype."""
+class Full(ArrayOp):
+    """An array of a given shape (a Tuple) filled with a constant, in `like`'s dtype."""
 
     def _sympystr(self, printer):
-        return f"zeros({format_shape(self.args[1])})"
+        return f"full({format_shape(self.args[1])}, {printer.doprint(self.args[2])})"
 
 
 class EyeLike(ArrayOp):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .errors import Location
-from .ir import VIEWS, ArrayOp, Copy, Graph, ReduceSum
+from .ir import VIEWS, ArrayOp, Copy, Full, Graph, ReduceSum
 from .scalar import absolute, log1p, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient
 
 # -- stabilization ---------------------------------------------------------------------------
@@ -252,6 +252,8 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
     def emit(s, grad_of):
         done.add(s)
         expr = _fold(exprs[s], folded)
+        if s in graph.nodes and all(x.is_integer for x in expr.free_symbols) and graph.node_symbols(graph[s].definition):
+            expr = _filled(graph, s, expr)
         for dep in sorted(expr.free_symbols, key=sp.default_sort_key):
             if (dep in temps or dep in early) and dep not in done:
                 emit(dep, grad_of)
@@ -261,6 +263,20 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
         if s not in folded and s not in done:
             emit(s, graph[s].grad_of)
     return Program(name, list(params), {p: graph[p].shape for p in params}, statements, returns)
+
+
+def _filled(graph: Graph, s, value: sp.Expr) -> sp.Expr:
+    """A node whose formula cancelled to a number while being folded (`u - u`): that number as an
+    array of the node's shape, in the dtype of the widest parameter it depends on."""
+    ancestors, stack = set(), [s]
+    while stack:
+        node = graph[stack.pop()]
+        for operand in graph.operands(node):
+            if operand not in ancestors:
+                ancestors.add(operand)
+                stack.append(operand)
+    like = max((a for a in ancestors if graph[a].is_param), key=lambda a: len(graph[a].shape))
+    return Full(like, sp.Tuple(*graph[s].shape), value)
 
 
 def _array_op(graph: Graph, op: ArrayOp) -> ArrayOp:

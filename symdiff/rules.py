@@ -15,7 +15,7 @@ import sympy as sp
 
 from .errors import SymdiffError
 from .ir import (
-    BroadcastTo, Copy, ExpandDims, EyeLike, FullLike, Identity, MatMul, ReduceMax, ReduceSum, Squeeze, Transpose, Value, Zeros,
+    BroadcastTo, Copy, ExpandDims, EyeLike, FullLike, Identity, MatMul, ReduceMax, ReduceSum, Squeeze, Transpose, Value, Full,
     array_op, matmul,
 )
 
@@ -113,7 +113,7 @@ defvjp(Squeeze, lambda g, ans, a, axes: g.expand_dims(tuple(axes)))
 defvjp(BroadcastTo, lambda g, ans, a, shape: unbroadcast(g, a.shape, ans.shape))
 defvjp(FullLike, lambda g, ans, like, value: None)
 defvjp(EyeLike, lambda g, ans, like: None)
-defvjp(Zeros, lambda g, ans, like, shape: None)
+defvjp(Full, lambda g, ans, like, shape, value: None)
 defvjp(Copy, lambda g, ans, a: g)
 defvjp(Identity, lambda g, ans, a, tag: g)
 

@@ -151,6 +151,15 @@ def test_square_root_of_a_square(tmp_path):
     assert symdiff.check_grad(module.f, [np.array([0.3, -1.2, 2.0])]) < 1e-6
 
 
+def test_contributions_that_cancel_only_when_folded(tmp_path):
+    """Found by the thorough profile: v1 = p0/sigmoid(p0) + v0 with v0 = -p0/sigmoid(p0) cancels only
+    when the generated statements are folded together; the gradient was a scalar 0."""
+    module = module_of(tmp_path, "v0 = (-x) / F.sigmoid(x)\nv1 = x / F.sigmoid(x) + v0\nreturn v1.mean()")
+    for dtype in (np.float32, np.float64):
+        grad = symdiff.grad(module.f)(np.ones((2, 3), dtype))
+        assert grad.shape == (2, 3) and grad.dtype == dtype and not grad.any()
+
+
 def test_functions_of_constants_alone(tmp_path):
     """Found by the thorough profile: relu(pi) is a number SymPy cannot evaluate."""
     module = module_of(tmp_path, "F.relu(np.pi) + F.sigmoid(2.0) + np.maximum(1.5, 0.5) + x.sum()")
