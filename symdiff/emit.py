@@ -75,14 +75,16 @@ class Lowering:
 
     def __init__(self, names: dict):
         self.names = names
+        self.arrays = True  # lowering arithmetic on arrays (not on dimensions alone)
 
     def __call__(self, expr) -> ast.expr:
         if isinstance(expr, sp.Symbol):
             return ast.Name(self.names[expr], ast.Load())
         if isinstance(expr, sp.Integer):
-            return _const(int(expr))
+            # 0.0, not 0, beside float arrays: numpy resolves np.maximum(z, 0.0) twice as fast
+            return _const(float(expr) if self.arrays else int(expr))
         if isinstance(expr, sp.Rational):
-            return ast.BinOp(_const(int(expr.p)), ast.Div(), ast.Constant(int(expr.q)))
+            return _const(float(expr)) if self.arrays else ast.BinOp(_const(int(expr.p)), ast.Div(), _const(int(expr.q)))
         if isinstance(expr, sp.Float) or (expr.is_number and not expr.free_symbols):
             # sqrt(3), log(2), pi: a Python float, which numpy treats as weak (float32 stays float32)
             try:
@@ -92,7 +94,13 @@ class Lowering:
         return self.lower(expr)
 
     def lower(self, expr) -> ast.expr:
-        """A compound expression, by its head."""
+        """A compound expression, by its head (formulas of dimensions alone in integer arithmetic)."""
+        if self.arrays and expr.free_symbols and all(s.is_integer for s in expr.free_symbols):
+            self.arrays = False
+            try:
+                return self.lower(expr)
+            finally:
+                self.arrays = True
         if isinstance(expr, sp.Add):
             return self.add(expr)
         if isinstance(expr, sp.Mul):
@@ -155,7 +163,7 @@ class Lowering:
             return _scalar(expr, _call(_np("sqrt"), self(base)))
         if exp.is_number and exp.is_negative:
             return ast.BinOp(ast.Constant(1), ast.Div(), self(base ** -exp))
-        return ast.BinOp(self(base), ast.Pow(), self(exp))
+        return ast.BinOp(self(base), ast.Pow(), _const(int(exp)) if exp.is_Integer else self(exp))
 
     def extremum(self, expr) -> ast.expr:
         fn = _np("maximum" if isinstance(expr, maximum) else "minimum")
@@ -186,8 +194,8 @@ class Lowering:
     def op_Full(self, like, shape, value):
         dtype = _attr(self(like), "dtype")
         if value == 0:
-            return _call(_np("zeros"), _tuple(self(d) for d in shape), dtype=dtype)
-        return _call(_np("full"), _tuple(self(d) for d in shape), self(value), dtype=dtype)
+            return _call(_np("zeros"), self._shape(shape), dtype=dtype)
+        return _call(_np("full"), self._shape(shape), self(value), dtype=dtype)
 
     def op_Identity(self, a, tag):
         return self(a)
@@ -195,15 +203,15 @@ class Lowering:
     def op_ReduceSum(self, a, axes, keepdims):
         kwargs = {}
         if len(axes) == 1:
-            kwargs["axis"] = self(axes[0])
+            kwargs["axis"] = _const(int(axes[0]))
         elif len(axes) > 1:
-            kwargs["axis"] = _tuple(self(x) for x in axes)
+            kwargs["axis"] = _tuple(_const(int(x)) for x in axes)
         if keepdims:
             kwargs["keepdims"] = ast.Constant(True)
         return _call(ast.Attribute(self(a), "sum", ast.Load()), **kwargs)
 
     def op_ReduceMax(self, a, axes):
-        axis = self(axes[0]) if len(axes) == 1 else _tuple(self(x) for x in axes)
+        axis = _const(int(axes[0])) if len(axes) == 1 else _tuple(_const(int(x)) for x in axes)
         return _call(ast.Attribute(self(a), "max", ast.Load()), axis=axis, keepdims=ast.Constant(True))
 
     def _index(self, a, axes, marker):
@@ -216,8 +224,11 @@ class Lowering:
     def op_Squeeze(self, a, axes):
         return self._index(a, axes, 0)
 
+    def _shape(self, shape) -> ast.Tuple:
+        return _tuple(_const(int(d)) if d.is_Integer else self(d) for d in shape)
+
     def op_BroadcastTo(self, a, shape):
-        return _call(_np("broadcast_to"), self(a), _tuple(self(d) for d in shape))
+        return _call(_np("broadcast_to"), self(a), self._shape(shape))
 
     def op_FullLike(self, like, value):
         if value == 0:

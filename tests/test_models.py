@@ -178,10 +178,10 @@ def sigmoid_model(x, w):
 def test_backward_reuses_forward_values():
     tanh = symdiff.derive(tanh_model, wrt="w", shapes={"x": ("N", "D"), "w": ("D", "K")})
     code = code_only(tanh.module_source(("grad",)))
-    assert code.count("np.tanh") == 1 and "1 - t ** 2" in code
+    assert code.count("np.tanh") == 1 and "1.0 - t ** 2" in code
     sig = symdiff.derive(sigmoid_model, wrt="w", shapes={"x": ("N", "D"), "w": ("D", "K")})
     code = code_only(sig.module_source(("grad",)))
-    assert code.count("np.exp") == 1 and "s * (1 - s)" in code.replace("(1 - s) * s", "s * (1 - s)")
+    assert code.count("np.exp") == 1 and "s * (1.0 - s)" in code.replace("(1.0 - s) * s", "s * (1.0 - s)")
 
 
 # -- helper functions --------------------------------------------------------------------------

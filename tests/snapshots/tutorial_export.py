@@ -40,7 +40,7 @@ def loss(x, y, w, b):
     if b.shape != (K,):
         raise ValueError(f'b: expected shape (K,) = ({K},), got {b.shape}')
     z = x @ w + b
-    loss = (np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))).sum() / K
+    loss = (np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))).sum() / K
     return loss
 
 
@@ -66,7 +66,7 @@ def grad_loss(x, y, w, b):
     z = x @ w + b
     # grad of: return binary_cross_entropy_with_logits(z, y)
     exp_z = np.exp(-np.abs(z))
-    sig = np.maximum(exp_z, z >= 0) / (1 + exp_z)
+    sig = np.maximum(exp_z, z >= 0) / (1.0 + exp_z)
     dz = (sig - y) / K
     # grad of: z = np.matmul(x, w) + b
     dw = dz * x[:, None]
@@ -95,9 +95,9 @@ def value_and_grad_loss(x, y, w, b):
         raise ValueError(f'b: expected shape (K,) = ({K},), got {b.shape}')
     z = x @ w + b
     exp_z = np.exp(-np.abs(z))
-    loss = (np.maximum(z, 0) - y * z + np.log1p(exp_z)).sum() / K
+    loss = (np.maximum(z, 0.0) - y * z + np.log1p(exp_z)).sum() / K
     # grad of: return binary_cross_entropy_with_logits(z, y)
-    sig = np.maximum(exp_z, z >= 0) / (1 + exp_z)
+    sig = np.maximum(exp_z, z >= 0) / (1.0 + exp_z)
     dz = (sig - y) / K
     # grad of: z = np.matmul(x, w) + b
     dw = dz * x[:, None]
