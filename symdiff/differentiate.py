@@ -61,7 +61,8 @@ def backward(graph: Graph, output: sp.Symbol, wrt: list[sp.Symbol], seed: Value)
             g = full(cotangents.get(w, graph.const(0)), graph.value(w))
             name = f"d{graph[w].name}"
             if graph.needs_copy(g.symbol) or any(r.expr == g.symbol for r in result.values()):
-                g = array_op(graph, Copy(g.symbol), g.shape, g.label)  # never alias an input or another output
+                # never alias an input or another output
+                g = array_op(graph, Copy(g.symbol, sp.Integer(len(result))), g.shape, g.label)
             elif graph[g.symbol].name not in (None, name):  # `db = dz`: the gradient under its own name
                 g = array_op(graph, Identity(g.symbol, sp.Integer(0)), g.shape, g.label)
             result[w] = g.named(name)

@@ -235,7 +235,7 @@ class Lowering:
             return _call(_np("zeros_like"), self(like))
         return _call(_np("full_like"), self(like), self(value))
 
-    def op_Copy(self, a):
+    def op_Copy(self, a, tag):
         return _call(ast.Attribute(self(a), "copy", ast.Load()))
 
 

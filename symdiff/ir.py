@@ -144,7 +144,8 @@ class Identity(ArrayOp):
 
 
 class Copy(ArrayOp):
-    """A fresh copy, so that no output aliases an input or another output."""
+    """A fresh copy, so that no output aliases an input or another output (the second argument, a
+    number, keeps two copies of one value apart)."""
 
     def _sympystr(self, printer):
         return printer.doprint(self.args[0])

@@ -139,7 +139,7 @@ def _fresh_outputs(graph: Graph, returns):
         node = graph[symbol]
         if symbol in seen or graph.needs_copy(symbol):
             with graph.context(statement=None, grad_of=node.grad_of):
-                symbol = graph.add(Copy(symbol), node.shape, name=node.name, hint="out")
+                symbol = graph.add(Copy(symbol, sp.Integer(len(seen))), node.shape, name=node.name, hint="out")
         seen.add(symbol)
         return symbol
 

@@ -114,7 +114,7 @@ defvjp(BroadcastTo, lambda g, ans, a, shape: unbroadcast(g, a.shape, ans.shape))
 defvjp(FullLike, lambda g, ans, like, value: None)
 defvjp(EyeLike, lambda g, ans, like: None)
 defvjp(Full, lambda g, ans, like, shape, value: None)
-defvjp(Copy, lambda g, ans, a: g)
+defvjp(Copy, lambda g, ans, a, tag: g)
 defvjp(Identity, lambda g, ans, a, tag: g)
 
 
@@ -177,6 +177,6 @@ defjvp(ExpandDims, lambda dots, ans, a, axes, *, nb: dots[0].expand_dims(_batche
 defjvp(Squeeze, lambda dots, ans, a, axes, *, nb: dots[0].squeeze(_batched(axes, nb)))
 defjvp(BroadcastTo, lambda dots, ans, a, shape, *, nb: align(dots[0], len(shape), nb).broadcast_to(
     dots[0].shape[:nb] + tuple(shape)))
-defjvp(Copy, lambda dots, ans, a, *, nb: dots[0])
+defjvp(Copy, lambda dots, ans, a, tag, *, nb: dots[0])
 defjvp(Identity, lambda dots, ans, a, tag, *, nb: dots[0])
 defjvp(ReduceMax, _no_jvp)

@@ -213,3 +213,13 @@ def test_generated_source_does_not_depend_on_what_was_emitted_before():
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_three_equal_gradients_are_three_arrays(tmp_path):
+    """d/dx = d/dw = d/dv of bce(x + w + v, y): one value, returned as three separate arrays."""
+    module = module_of(tmp_path, "F.binary_cross_entropy_with_logits(x + w + v, y)", "x, w, v, y")
+    args = [np.ones(3), np.zeros(3), np.ones(3), np.zeros(3)]
+    gx, gw, gv = symdiff.grad(module.f, wrt=("x", "w", "v"))(*args)
+    assert gx is not gw and gw is not gv and gx is not gv
+    gx *= 0  # updating one gradient in place leaves the others alone
+    assert gw.any() and gv.any()
