@@ -207,9 +207,13 @@ class Graph:
                 setattr(self, k, v)
 
     def _new_symbol(self, hint: str) -> sp.Symbol:
-        n = self._symbol_names[hint]
-        self._symbol_names[hint] += 1
-        return sp.Symbol(hint if n == 0 else f"{hint}_{n}", real=True)
+        """A symbol no node has yet (`z`, `z_1`...: SymPy takes equal names for the same symbol)."""
+        while True:
+            n = self._symbol_names[hint]
+            self._symbol_names[hint] += 1
+            symbol = sp.Symbol(hint if n == 0 else f"{hint}_{n}", real=True)
+            if symbol not in self.nodes:
+                return symbol
 
     def param(self, name: str, shape: Shape) -> Value:
         symbol = self._new_symbol(name)

@@ -223,3 +223,12 @@ def test_three_equal_gradients_are_three_arrays(tmp_path):
     assert gx is not gw and gw is not gv and gx is not gv
     gx *= 0  # updating one gradient in place leaves the others alone
     assert gw.any() and gv.any()
+
+
+def test_a_variable_named_like_a_renamed_one(tmp_path):
+    """`z` assigned twice becomes nodes z and z_1: a user's own `z_1` must not be taken for the second."""
+    module = module_of(tmp_path, "z = x * 2\nz = z + 1\nz_1 = x * 3\nreturn (z * z_1).sum()")
+    x = np.array([0.5, -1.0, 2.0])
+    value, grad = symdiff.value_and_grad(module.f)(x)
+    np.testing.assert_allclose(value, module.f(x), rtol=1e-14)
+    assert symdiff.check_grad(module.f, [x]) < 1e-6
