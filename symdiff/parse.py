@@ -137,13 +137,17 @@ class Builder:
                 hint="symdiff inlines helper functions; recursion has no fixed size to unroll.",
             )
         builder = Builder(callee, self.graph, self.active, helper=True)
+        builder.env.update(self._arguments(callee, args, kwargs))
+        return builder.run()
+
+    def _arguments(self, callee: FunctionSource, args: list, kwargs: dict) -> dict:
+        """The callee's parameters bound to a call's arguments, defaults included."""
         try:
             bound = helper_signature(callee).bind(*args, **kwargs)
         except TypeError as exc:
             raise UnsupportedSyntaxError(f"bad arguments to `{callee.name}`: {exc}", location=self.graph.location)
         bound.apply_defaults()
-        builder.env.update(bound.arguments)
-        return builder.run()
+        return bound.arguments
 
     def transformed(self, spec: TransformSpec, call: str, args: list, kwargs: dict):
         """A call to a symdiff-transformed function inside the function being compiled: its body is
@@ -155,12 +159,8 @@ class Builder:
                 location=self.graph.location, hint="Call symdiff.grad or symdiff.value_and_grad functions.",
             )
         callee = dataclasses.replace(spec.source, within=call)
-        try:
-            bound = helper_signature(callee).bind(*args, **kwargs)
-        except TypeError as exc:
-            raise UnsupportedSyntaxError(f"bad arguments to `{callee.name}`: {exc}", location=self.graph.location)
         params = {}
-        for name, value in bound.arguments.items():
+        for name, value in self._arguments(callee, args, kwargs).items():
             value = array(self.graph, value, f"`{name}`")
             params[name] = array_op(self.graph, Identity(value.symbol, sp.Integer(len(self.graph.nodes))),
                                     value.shape, name)
