@@ -16,7 +16,8 @@ import sympy as sp
 from . import emit
 from .differentiate import backward, forward
 from .errors import NonScalarOutputError
-from .ir import EyeLike, Full, Graph, Value, array_op
+from .ir import Graph, Value, array_op
+from .primitives import EyeLike, Full
 from .optimize import schedule
 from .printing import math
 from .shapes import format_shape

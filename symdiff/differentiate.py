@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .ir import Copy, Graph, Identity, Value, array_op
-from .rules import JVPS, VJPS, elementwise_jvp, elementwise_vjp, full
-
-
-def _static(arg):
-    """A static parameter of an array operation as a plain Python value."""
-    if isinstance(arg, sp.logic.boolalg.BooleanAtom):
-        return bool(arg)
-    if isinstance(arg, sp.Tuple):
-        return tuple(_static(a) for a in arg)
-    if isinstance(arg, sp.Integer):
-        return int(arg)
-    return arg
+from .calculus import elementwise_jvp, elementwise_vjp
+from .ir import Graph, Value, array_op
+from .primitives import Copy, Identity, full
 
 
 def depends_on(graph: Graph, sources) -> set:
@@ -69,7 +59,6 @@ def backward(graph: Graph, output: sp.Symbol, wrt: list[sp.Symbol], seed: Value)
     return result
 
 
-
 def _vjps(graph: Graph, node, g: Value, ans: Value, active: set):
     """(operand, cotangent contribution) for each active operand of `node`."""
     if node.is_elementwise:
@@ -78,12 +67,11 @@ def _vjps(graph: Graph, node, g: Value, ans: Value, active: set):
                 yield operand, elementwise_vjp(g, ans, node.definition, graph.value(operand))
         return
     op = node.definition
-    rules = VJPS[type(op)]
     operands = [graph.value(s) for s in op.operands]
-    params = [_static(p) for p in op.args[op.arity:]]
-    for rule, operand in zip(rules, op.operands):
+    needs = tuple(s in active for s in op.operands)
+    for operand, cotangent in zip(op.operands, op.vjp(g, ans, *operands, *op.static, needs=needs)):
         if operand in active:
-            yield operand, rule(g, ans, *operands, *params)
+            yield operand, cotangent
 
 
 def forward(graph: Graph, seeds: dict[sp.Symbol, Value], targets: list[sp.Symbol], nb: int = 0) -> dict:
@@ -134,5 +122,4 @@ def _tangent(graph: Graph, node, tangents: dict, partials: dict, nb: int) -> Val
     if all(d is None for d in dots):
         return None
     dots = [None if d is None else d.broadcast_to(d.shape[:nb] + v.shape) for d, v in zip(dots, operands)]
-    params = [_static(p) for p in op.args[op.arity:]]
-    return JVPS[type(op)](dots, ans, *operands, *params, nb=nb)
+    return op.jvp(dots, ans, *operands, *op.static, nb=nb)

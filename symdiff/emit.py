@@ -6,6 +6,7 @@ else is an internal error rather than silently wrong code.
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import keyword
 import linecache
@@ -17,19 +18,17 @@ from pathlib import Path
 
 import sympy as sp
 
+from .ir import ArrayOp
+from .ops.elementwise import NUMPY_FUNCTIONS
 from .optimize import Program
 from .printing import ordered_terms
-from .scalar import absolute, half_step, log1p, maximum, minimum, nonnegative, signum, step
+from .scalar import half_step, maximum, minimum, nonnegative, signum, step
 
 _NP_FUNCTIONS = {
-    sp.exp: "exp",
-    sp.log: "log",
-    sp.tanh: "tanh",
-    absolute: "abs",
+    **NUMPY_FUNCTIONS,
     signum: "sign",
-    sp.Abs: "abs",  # SymPy's own, should simplification create it after the graph is built
+    sp.Abs: "abs",  # SymPy's own, should simplification create them after the graph is built
     sp.sign: "sign",
-    log1p: "log1p",
 }
 _COMPARE = {
     sp.GreaterThan: ast.GtE,
@@ -78,6 +77,8 @@ class Lowering:
         self.arrays = True  # lowering arithmetic on arrays (not on dimensions alone)
 
     def __call__(self, expr) -> ast.expr:
+        if not isinstance(expr, sp.Basic):  # a static number of an array operation
+            expr = sp.sympify(expr)
         if isinstance(expr, sp.Symbol):
             return ast.Name(self.names[expr], ast.Load())
         if isinstance(expr, sp.Integer):
@@ -117,10 +118,9 @@ class Lowering:
             return ast.Compare(self(expr.args[0]), [ast.GtE()], [ast.Constant(0)])
         if expr.func in _NP_FUNCTIONS:
             return _scalar(expr, _call(_np(_NP_FUNCTIONS[expr.func]), *(self(a) for a in expr.args)))
-        method = getattr(self, f"op_{type(expr).__name__}", None)
-        if method is None:
-            raise NotImplementedError(f"symdiff cannot emit {type(expr).__name__}: {expr}")
-        return method(*expr.args)
+        if isinstance(expr, ArrayOp):
+            return self.array_op(expr)
+        raise NotImplementedError(f"symdiff cannot emit {type(expr).__name__}: {expr}")
 
     def add(self, expr: sp.Add) -> ast.expr:
         out = None
@@ -173,70 +173,47 @@ class Lowering:
             out = _call(fn, out, self(a))
         return out
 
-    # -- array operations ----------------------------------------------------------------------
-    def op_MatMul(self, a, b):
-        return ast.BinOp(self(a), ast.MatMult(), self(b))
+    # -- array operations: each primitive lowers itself -----------------------------------------
+    def array_op(self, op: ArrayOp) -> ast.expr:
+        operands = [self(a) for a in op.operands]
+        if isinstance(op.numpy, str):
+            return _fill_template(op, operands, [self.static(v) for v in op.static])
+        return op.numpy(self, *operands, *op.static)
 
-    def op_Transpose(self, a, perm):
-        perm = tuple(int(p) for p in perm)
-        n = len(perm)
-        if perm == tuple(reversed(range(n))):
-            return ast.Attribute(self(a), "T", ast.Load())
-        if perm == tuple(range(n - 2)) + (n - 1, n - 2):
-            return _call(ast.Attribute(self(a), "swapaxes", ast.Load()), _const(-1), _const(-2))
-        return _call(ast.Attribute(self(a), "transpose", ast.Load()), _tuple(_const(p) for p in perm))
+    def static(self, value) -> ast.expr:
+        """A static parameter: numbers and strings as constants, dimensions as integer formulas."""
+        if isinstance(value, tuple):
+            return _tuple(self.static(v) for v in value)
+        if isinstance(value, sp.Basic):
+            return _const(int(value)) if value.is_Integer else self(value)
+        return _const(value)
 
-    def op_EyeLike(self, like):
-        """np.eye over `like`'s elements in its dtype, shaped `like.shape * 2`."""
-        eye = _call(_np("eye"), _attr(self(like), "size"), dtype=_attr(self(like), "dtype"))
-        return _call(_attr(eye, "reshape"), ast.BinOp(_attr(self(like), "shape"), ast.Mult(), ast.Constant(2)))
+    def shape(self, shape) -> ast.Tuple:
+        return _tuple(self.static(sp.sympify(d)) for d in shape)
 
-    def op_Full(self, like, shape, value):
-        dtype = _attr(self(like), "dtype")
-        if value == 0:
-            return _call(_np("zeros"), self._shape(shape), dtype=dtype)
-        return _call(_np("full"), self._shape(shape), self(value), dtype=dtype)
 
-    def op_Identity(self, a, tag):
-        return self(a)
+_OPERAND_NAMES = "abcdefgh"
 
-    def op_ReduceSum(self, a, axes, keepdims):
-        kwargs = {}
-        if len(axes) == 1:
-            kwargs["axis"] = _const(int(axes[0]))
-        elif len(axes) > 1:
-            kwargs["axis"] = _tuple(_const(int(x)) for x in axes)
-        if keepdims:
-            kwargs["keepdims"] = ast.Constant(True)
-        return _call(ast.Attribute(self(a), "sum", ast.Load()), **kwargs)
 
-    def op_ReduceMax(self, a, axes):
-        axis = _const(int(axes[0])) if len(axes) == 1 else _tuple(_const(int(x)) for x in axes)
-        return _call(ast.Attribute(self(a), "max", ast.Load()), axis=axis, keepdims=ast.Constant(True))
+def _template(op: ArrayOp) -> ast.expr:
+    """The parsed template of an op class (`{a} @ {b}`), placeholders as `__name__` identifiers."""
+    cls = type(op)
+    if "_parsed" not in cls.__dict__:
+        text = re.sub(r"\{(\w+)\}", r"__\1__", cls.numpy)
+        cls._parsed = ast.parse(text, mode="eval").body
+    return cls._parsed
 
-    def _index(self, a, axes, marker):
-        index = [ast.Constant(marker) if i in axes else ast.Slice() for i in range(max(axes) + 1)]
-        return ast.Subscript(self(a), _tuple(index) if len(index) > 1 else index[0], ast.Load())
 
-    def op_ExpandDims(self, a, axes):
-        return self._index(a, axes, None)
+def _fill_template(op: ArrayOp, operands: list, static: list) -> ast.expr:
+    names = "x" if len(operands) == 1 else _OPERAND_NAMES
+    values = {f"__{n}__": v for n, v in zip(names, operands)}
+    values.update({f"__{n}__": v for n, v in zip(op.params, static)})
 
-    def op_Squeeze(self, a, axes):
-        return self._index(a, axes, 0)
+    class Fill(ast.NodeTransformer):
+        def visit_Name(self, node):
+            return values[node.id] if node.id in values else node
 
-    def _shape(self, shape) -> ast.Tuple:
-        return _tuple(_const(int(d)) if d.is_Integer else self(d) for d in shape)
-
-    def op_BroadcastTo(self, a, shape):
-        return _call(_np("broadcast_to"), self(a), self._shape(shape))
-
-    def op_FullLike(self, like, value):
-        if value == 0:
-            return _call(_np("zeros_like"), self(like))
-        return _call(_np("full_like"), self(like), self(value))
-
-    def op_Copy(self, a, tag):
-        return _call(ast.Attribute(self(a), "copy", ast.Load()))
+    return Fill().visit(copy.deepcopy(_template(op)))
 
 
 def _check_statements(param: str, shape: tuple, names: dict, bound: set, used: set) -> list[ast.stmt]:

@@ -19,139 +19,83 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .errors import Location, ShapeError, UnsupportedSyntaxError
+from sympy.core.symbol import Str
+
 from .scalar import real_forms, stop_gradient
-from .shapes import Dims, Shape, format_shape, matmul_shape
+from .shapes import Dims, Shape, format_shape
+
+
+def to_static(value):
+    """A static parameter as a SymPy argument (tuples, bools, ints, strings)."""
+    if isinstance(value, (tuple, list)):
+        return sp.Tuple(*(to_static(v) for v in value))
+    if isinstance(value, bool):
+        return sp.true if value else sp.false
+    if isinstance(value, str):
+        return Str(value)
+    return sp.sympify(value)
+
+
+def from_static(arg):
+    """A static parameter of an array operation as a plain Python value (dimensions stay SymPy)."""
+    if isinstance(arg, sp.logic.boolalg.BooleanAtom):
+        return bool(arg)
+    if isinstance(arg, sp.Tuple):
+        return tuple(from_static(a) for a in arg)
+    if isinstance(arg, sp.Integer):
+        return int(arg)
+    if isinstance(arg, Str):
+        return arg.name
+    return arg
 
 
 class ArrayOp(sp.Function):
-    """An array operation: the first `arity` arguments are node symbols, the rest static."""
+    """An array operation: the first `arity` arguments are node symbols, the rest static parameters
+    named by `params`. A subclass defines everything about its operation (see `primitives`):
+
+    * `shape(dims, *operand_shapes, *static)`: the result's shape (a staticmethod);
+    * `vjp(g, ans, *operands, *static, needs)`: one cotangent per operand, None where zero;
+    * `jvp(dots, ans, *operands, *static, nb)`: the output's tangent;
+    * `numpy`: a template such as `"np.cumsum({x}, axis={axis})"` (the operand is `{x}`, or `{a}`,
+      `{b}`... when there are several; static parameters by their names), or a method
+      `numpy(L, *operand_asts, *static)` returning an `ast` expression (`L` lowers dimensions);
+    * `view`: numpy returns a view of the first operand.
+    """
 
     arity = 1
+    params: tuple[str, ...] = ()
+    view = False
+    numpy = None
 
     @property
     def operands(self) -> tuple:
         return self.args[: self.arity]
 
-
-class MatMul(ArrayOp):
-    """numpy.matmul of 1-D and 2-D operands."""
-
-    arity = 2
-
-    def _sympystr(self, printer):
-        a, b = (printer.parenthesize(arg, 60) for arg in self.args)
-        return f"{a} @ {b}"
-
-
-class Transpose(ArrayOp):
-    """Axes permuted by `perm` (a Tuple): reversed is `a.T`."""
-
     @property
-    def perm(self) -> tuple[int, ...]:
-        return tuple(int(a) for a in self.args[1])
+    def static(self) -> tuple:
+        return tuple(from_static(a) for a in self.args[self.arity:])
+
+    def vjp(self, g, ans, *args, needs):
+        raise NotImplementedError(f"{type(self).__name__} has no reverse rule")
+
+    def jvp(self, dots, ans, *args, nb):
+        raise NotImplementedError(f"{type(self).__name__} has no forward rule")
+
+    @classmethod
+    def build(cls, *args, label: str | None = None, hint: str = "t") -> Value:
+        """The node computing this operation on `args` (its operand `Value`s, then its static
+        parameters as Python values), with the shape its rule gives."""
+        operands, static = args[: cls.arity], args[cls.arity:]
+        graph = operands[0].graph
+        shape = tuple(cls.shape(graph.dims, *(v.shape for v in operands), *static))
+        op = cls(*(v.symbol for v in operands), *(to_static(s) for s in static))
+        label = label or f"{cls.__name__.lower()}({', '.join(v.label for v in operands)})"
+        return array_op(graph, op, shape, label, hint)
 
     def _sympystr(self, printer):
-        arg = printer.parenthesize(self.args[0], 999)
-        return f"{arg}.T" if self.perm == tuple(reversed(range(len(self.perm)))) else f"{arg}.transpose{self.perm}"
-
-
-class _OverAxes(ArrayOp):
-    """An operation whose second argument is a Tuple of axes."""
-
-    @property
-    def axes(self) -> tuple[int, ...]:
-        return tuple(int(a) for a in self.args[1])
-
-    def _indexed(self, printer, marker: str) -> str:
-        """`x[:, None]`-style text: `marker` at the axes, `:` elsewhere."""
-        index = ", ".join(marker if i in self.axes else ":" for i in range(max(self.axes) + 1))
-        return f"{printer.parenthesize(self.args[0], 999)}[{index}]"
-
-
-class ReduceSum(_OverAxes):
-    """Sum over `axes` (a Tuple), keeping them as size 1 when `keepdims`.
-
-    In a scheduled `Program`, empty `axes` means every axis (`x.sum()`).
-    """
-
-    @property
-    def keepdims(self) -> bool:
-        return bool(self.args[2])
-
-    def _sympystr(self, printer):
-        arg = printer.doprint(self.args[0])
-        keep = ", keepdims=True" if self.keepdims else ""
-        return f"sum({arg}, axis={self.axes}{keep})"
-
-
-class ReduceMax(_OverAxes):
-    """Maximum over `axes`, kept as size 1. Only used under `stop_gradient` (the shift that makes
-    softmax and logsumexp stable), so it needs no derivative."""
-
-    def _sympystr(self, printer):
-        return f"max({printer.doprint(self.args[0])}, axis={self.axes}, keepdims=True)"
-
-
-class ExpandDims(_OverAxes):
-    """New size-1 axes at positions `axes` of the result."""
-
-    def _sympystr(self, printer):
-        return self._indexed(printer, "None")
-
-
-class Squeeze(_OverAxes):
-    """Size-1 axes `axes` removed."""
-
-    def _sympystr(self, printer):
-        return self._indexed(printer, "0")
-
-
-class BroadcastTo(ArrayOp):
-    """numpy.broadcast_to onto a shape (a Tuple of dimensions)."""
-
-    def _sympystr(self, printer):
-        return f"broadcast_to({printer.doprint(self.args[0])}, {format_shape(self.args[1])})"
-
-
-class FullLike(ArrayOp):
-    """An array of `like`'s shape and dtype filled with a constant (`np.full_like`)."""
-
-    def _sympystr(self, printer):
-        return f"full_like({printer.doprint(self.args[0])}, {printer.doprint(self.args[1])})"
-
-
-class Full(ArrayOp):
-    """An array of a given shape (a Tuple) filled with a constant, in `like`'s dtype."""
-
-    def _sympystr(self, printer):
-        return f"full({format_shape(self.args[1])}, {printer.doprint(self.args[2])})"
-
-
-class EyeLike(ArrayOp):
-    """The identity tensor of `like`'s shape twice (`like.shape + like.shape`) and dtype: the seed of
-    forward mode that yields a whole Jacobian at once."""
-
-    def _sympystr(self, printer):
-        return f"eye_like({printer.doprint(self.args[0])})"
-
-
-class Identity(ArrayOp):
-    """The value itself, as a node of its own (a unique `tag` keeps it from being shared): the
-    parameter of an inlined transformed function."""
-
-    def _sympystr(self, printer):
-        return printer.doprint(self.args[0])
-
-
-class Copy(ArrayOp):
-    """A fresh copy, so that no output aliases an input or another output (the second argument, a
-    number, keeps two copies of one value apart)."""
-
-    def _sympystr(self, printer):
-        return printer.doprint(self.args[0])
-
-
-VIEWS = (Transpose, ExpandDims, Squeeze, BroadcastTo, Identity)
+        args = [printer.doprint(a) for a in self.operands]
+        args += [f"{k}={v}" for k, v in zip(self.params, self.static)]
+        return f"{type(self).__name__.lower()}({', '.join(args)})"
 
 
 @dataclass(eq=False)
@@ -266,8 +210,8 @@ class Graph:
         """Whether returning the value would hand out an input (or a view of one) or a read-only
         broadcast view."""
         node = self.nodes[symbol]
-        while isinstance(node.definition, VIEWS):
-            if isinstance(node.definition, BroadcastTo):
+        while isinstance(node.definition, ArrayOp) and node.definition.view:
+            if isinstance(node.definition, P.BroadcastTo):
                 return True
             node = self.nodes[node.definition.args[0]]
         return node.is_param
@@ -367,9 +311,9 @@ class Value:
         """A scalar SymPy function applied elementwise."""
         return Value(self.graph, _finite(self.graph, fn(self.expr)), self.shape, label or f"{fn}({self.label})")
 
-    # -- array operations ---------------------------------------------------------------------
+    # -- array operations (the primitives' constructors) ----------------------------------------
     def __matmul__(self, other):
-        return matmul(self, other)
+        return P.matmul(self, other)
 
     @property
     def T(self) -> Value:
@@ -377,28 +321,25 @@ class Value:
 
     def transpose(self, perm: tuple[int, ...]) -> Value:
         """Axes permuted: axis i of the result is axis perm[i] of this value."""
-        if tuple(perm) == tuple(range(self.ndim)):
+        perm = tuple(perm)
+        if perm == tuple(range(self.ndim)):
             return self
         node = self.graph.nodes.get(self.expr)
-        if node is not None and isinstance(node.definition, Transpose):  # compose permutations
-            inner = node.definition.perm
+        if node is not None and isinstance(node.definition, P.Transpose):  # compose permutations
+            inner = node.definition.static[0]
             return self.graph.value(node.definition.args[0]).transpose(tuple(inner[p] for p in perm))
-        shape = tuple(self.shape[p] for p in perm)
-        label = f"{self.label}.T" if tuple(perm) == tuple(reversed(range(self.ndim))) else self.label
-        return array_op(self.graph, Transpose(self.symbol, sp.Tuple(*perm)), shape, label)
+        label = f"{self.label}.T" if perm == tuple(reversed(range(self.ndim))) else self.label
+        return P.Transpose.build(self, perm, label=label)
 
     def sum(self, axis=None, keepdims: bool = False) -> Value:
         axes = normalize_axes(self.graph, axis, self.ndim)
         if not axes:
             return self
-        shape = tuple(1 if i in axes else d for i, d in enumerate(self.shape) if keepdims or i not in axes)
-        op = ReduceSum(self.symbol, sp.Tuple(*axes), sp.true if keepdims else sp.false)
-        return array_op(self.graph, op, shape, f"sum({self.label})", hint="total")
+        return P.ReduceSum.build(self, axes, bool(keepdims), label=f"sum({self.label})", hint="total")
 
     def max_shift(self, axes: tuple[int, ...]) -> Value:
         """max over `axes` (kept as size 1), treated as a constant: the stabilizing shift of softmax."""
-        shape = tuple(1 if i in axes else d for i, d in enumerate(self.shape))
-        m = array_op(self.graph, ReduceMax(self.symbol, sp.Tuple(*axes)), shape, f"max({self.label})", hint="shift")
+        m = P.ReduceMax.build(self, tuple(axes), label=f"max({self.label})", hint="shift")
         return m.apply(stop_gradient, label=m.label)
 
     def expand_dims(self, axes: tuple[int, ...]) -> Value:
@@ -407,24 +348,18 @@ class Value:
             return self
         if self.ndim == 0 or not self.graph.node_symbols(self.expr):
             return self  # scalars broadcast as they are
-        shape = list(self.shape)
-        for a in sorted(axes):
-            shape.insert(a, sp.Integer(1))
-        return array_op(self.graph, ExpandDims(self.symbol, sp.Tuple(*axes)), tuple(shape), self.label)
+        return P.ExpandDims.build(self, tuple(axes), label=self.label)
 
     def squeeze(self, axes: tuple[int, ...]) -> Value:
         """The size-1 axes `axes` removed."""
-        if not axes:
+        if not axes or not self.graph.node_symbols(self.expr):
             return self
-        if not self.graph.node_symbols(self.expr):
-            return self
-        shape = tuple(d for i, d in enumerate(self.shape) if i not in axes)
-        return array_op(self.graph, Squeeze(self.symbol, sp.Tuple(*axes)), shape, self.label)
+        return P.Squeeze.build(self, tuple(axes), label=self.label)
 
     def broadcast_to(self, shape: Shape) -> Value:
         if tuple(shape) == self.shape:
             return self
-        return array_op(self.graph, BroadcastTo(self.symbol, sp.Tuple(*shape)), shape, self.label)
+        return P.BroadcastTo.build(self, tuple(shape), label=self.label)
 
 
 _SINGULAR = (sp.zoo, sp.oo, -sp.oo, sp.nan, sp.I)
@@ -469,33 +404,7 @@ def elementwise(fn, *values: Value, label: str | None = None) -> Value:
         return Value(graph, expr, graph.dims.broadcast_shapes(*(graph[s].shape for s in symbols)), label)\
             .broadcast_to(shape)
     like = max(arrays, key=lambda v: (v.ndim, v.expr in graph))
-    return array_op(graph, FullLike(like.symbol, expr), like.shape, label).broadcast_to(shape)
-
-
-def matmul(a: Value, b: Value, stacked: bool = False) -> Value:
-    """a @ b with numpy's rules for 1-D and 2-D operands (and stacks of matrices if `stacked`: the
-    batched tangents of forward mode)."""
-    graph = a.graph
-    label = f"{a.label} @ {b.label}"
-    for v in (a, b):
-        if v.ndim == 0 or (v.ndim > 2 and not stacked):
-            raise graph.shape_error(
-                f"`{label}`: `{v.label}` has shape {v.shape_text}; matrix products take 1-D or 2-D arrays",
-                hint="Use `*` for products with scalars.",
-            )
-    for eye, other in ((a, b), (b, a)):  # I @ B = B @ I = B (the seed of a Jacobian)
-        node = graph.nodes.get(eye.expr)
-        if node is not None and isinstance(node.definition, EyeLike) and eye.ndim == 2 and other.ndim == 2:
-            return other
-    shape = matmul_shape(graph.dims, a.shape, b.shape)
-    if shape is None:
-        raise graph.shape_error(
-            f"`{label}`: `{a.label}` has shape {a.shape_text} and `{b.label}` has shape "
-            f"{b.shape_text}; the inner dimensions must be equal",
-            hint="Check the operand order, or transpose one of them with `.T`.",
-        )
-    hint = f"{a.label}{b.label}" if a.label.isidentifier() and b.label.isidentifier() else "prod"
-    return array_op(graph, MatMul(a.symbol, b.symbol), shape, label, hint=hint)
+    return P.FullLike.build(like, expr, label=label).broadcast_to(shape)
 
 
 def normalize_axes(graph: Graph, axis, ndim: int) -> tuple[int, ...]:
@@ -514,3 +423,6 @@ def normalize_axes(graph: Graph, axis, ndim: int) -> tuple[int, ...]:
     if len(set(out)) != len(out):
         raise graph.shape_error(f"repeated axis in {axis!r}")
     return tuple(sorted(out))
+
+
+from . import primitives as P  # noqa: E402  (the primitives are written with Value)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .errors import Location
-from .ir import VIEWS, ArrayOp, Copy, Full, Graph, ReduceSum
+from .ir import ArrayOp, Graph
+from .primitives import Copy, Full, ReduceSum
 from .scalar import absolute, log1p, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient
 
 # -- stabilization ---------------------------------------------------------------------------
@@ -227,7 +228,7 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
         node = graph.nodes.get(s)
         if node is None or s in outputs or node.name is not None:
             return False
-        if isinstance(node.definition, VIEWS):
+        if isinstance(node.definition, ArrayOp) and node.definition.view:
             return True
         # one reader, which does not also read what s reads (`s - t` with s = t would cancel to a number)
         return uses[s] == 1 and not exprs[readers[s]].free_symbols & exprs[s].free_symbols
@@ -281,7 +282,7 @@ def _filled(graph: Graph, s, value: sp.Expr) -> sp.Expr:
 
 def _array_op(graph: Graph, op: ArrayOp) -> ArrayOp:
     """A sum over every axis is written with no axes (`x.sum()`)."""
-    if isinstance(op, ReduceSum) and not op.keepdims and len(op.axes) == len(graph[op.args[0]].shape):
+    if isinstance(op, ReduceSum) and not op.static[1] and len(op.static[0]) == len(graph[op.args[0]].shape):
         return ReduceSum(op.args[0], sp.Tuple(), sp.false)
     return op
 

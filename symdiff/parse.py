@@ -10,7 +10,8 @@ import sympy as sp
 
 from .differentiate import backward
 from .errors import UnsupportedSyntaxError
-from .ir import Graph, Identity, Value, array_op
+from .ir import Graph, Value, array_op
+from .primitives import Identity
 from .ops import OPS, array
 from .resolve import BINARY_OPERATORS, UNARY_OPERATORS, Resolver
 from .scalar import stop_gradient

@@ -5,7 +5,7 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from .ir import MatMul
+from .primitives import MatMul
 from .scalar import log1p
 
 

@@ -1,0 +1,103 @@
+"""The library: every function and operator symdiff understands, by canonical dotted name.
+
+Each entry binds a call exactly as numpy or torch would (its signature) and builds the IR with
+numpy-like `Value`s: from elementwise SymPy expressions (differentiated by SymPy) and from the array
+primitives of `symdiff.primitives` (which carry their own rules). The entries live in the family
+modules below, each op in one definition; `examples` are the calls the op test runs for each.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..errors import UnsupportedSyntaxError
+from ..ir import Value
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    impl: Callable
+    signature: inspect.Signature
+
+    def __call__(self, graph, args, kwargs):
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise UnsupportedSyntaxError(
+                f"bad arguments to `{self.name}`: {exc}",
+                location=graph.location,
+                hint=f"`{self.name}` takes {self.signature}.",
+            ) from None
+        bound.apply_defaults()
+        return self.impl(graph, **bound.arguments)
+
+
+OPS: dict[str, Op] = {}
+
+
+def register(impl: Callable, *names: str, like: Callable | None = None) -> Callable:
+    """Register `impl(graph, ...)` under `names`, binding calls with `like`'s signature (or impl's)."""
+    signature = inspect.signature(like or impl)
+    if like is None:
+        signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+    for name in names:
+        OPS[name] = Op(name, impl, signature)
+    return impl
+
+
+def defop(*names: str, like: Callable | None = None, examples=()):
+    """Decorate `impl(graph, ...)` to register it under `names`, with the `examples` the op test runs."""
+    EXAMPLES.extend(examples)
+    return lambda impl: register(impl, *names, like=like)
+
+
+@dataclass(frozen=True)
+class Example:
+    """A call the op test (tests/test_every_op.py) compiles and checks against numpy, torch and
+    finite differences: `expr` over arguments of the given shapes, e.g.
+    `Example("np.cumsum(a, axis=1)", {"a": (3, 4)})`.
+
+    `domain` is where float inputs are drawn: "real" (normal), "positive" (0.5 to 2), "unit"
+    (-0.9 to 0.9) or "above1" (1.5 to 3). `integers` gives, for index arguments, the exclusive
+    upper bound of their values. `wrt` names the arguments to differentiate (default: every float
+    one). `second_order` also checks the Hessian-vector product.
+    """
+
+    expr: str
+    shapes: dict
+    domain: str = "real"
+    integers: dict = field(default_factory=dict)
+    wrt: tuple = ()
+    second_order: bool = False
+
+
+def example(expr: str, domain: str = "real", integers: dict | None = None, wrt: tuple = (),
+            second_order: bool = False, **shapes) -> Example:
+    return Example(expr, shapes, domain, integers or {}, tuple(wrt), second_order)
+
+
+EXAMPLES: list[Example] = []
+
+
+def array(graph, value, what: str) -> Value:
+    """`value` as an array operand: numbers become constants; anything else is refused."""
+    if isinstance(value, Value):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return graph.const(value)
+    raise UnsupportedSyntaxError(
+        f"{what} must be an array or a number, not {value!r}", location=graph.location
+    )
+
+
+def constant(graph, value, what: str, allowed=None):
+    """`value` as a compile-time constant (an axis, a reduction...)."""
+    if isinstance(value, Value) or (allowed is not None and value not in allowed):
+        expected = "a constant" if allowed is None else " or ".join(repr(a) for a in allowed)
+        raise UnsupportedSyntaxError(f"{what} must be {expected}", location=graph.location)
+    return value
+
+
+from . import arithmetic, elementwise, axes, reductions, softmax, losses  # noqa: E402,F401  (they register)

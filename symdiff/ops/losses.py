@@ -1,0 +1,134 @@
+"""Losses with torch semantics: BCE with logits, MSE, cross-entropy."""
+from __future__ import annotations
+
+import sympy as sp
+
+from . import EXAMPLES, array, constant, defop, example, register
+from .. import functional
+from ..errors import UnsupportedSyntaxError
+from ..ir import Value
+from ..scalar import softplus
+from .softmax import log_softmax
+
+def reduce_loss(graph, loss: Value, reduction) -> Value:
+    """torch's `reduction`: the mean or sum over every element, or the elementwise loss."""
+    constant(graph, reduction, "`reduction`", allowed=("mean", "sum", "none"))
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    return total / sp.Mul(*loss.shape) if reduction == "mean" else total
+
+
+def same_shape(graph, what: str, input: Value, target: Value) -> None:
+    """torch's losses require the target to have the input's shape exactly."""
+    if input.ndim == target.ndim and all(
+        graph.dims.equal(a, b) is not None for a, b in zip(input.shape, target.shape)
+    ):
+        return
+    raise graph.shape_error(
+        f"{what}: the target `{target.label}` has shape {target.shape_text} but the input "
+        f"`{input.label}` has shape {input.shape_text}; they must be the same",
+        hint="torch requires target.size() == input.size() here.",
+    )
+
+
+def _torch_bce_signature(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                         pos_weight=None):
+    """torch.nn.functional.binary_cross_entropy_with_logits."""
+
+
+@defop("torch.nn.functional.binary_cross_entropy_with_logits", like=_torch_bce_signature)
+def binary_cross_entropy_with_logits(graph, input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    _no_legacy(graph, size_average, reduce)
+    z = array(graph, input, "`input`")
+    y = array(graph, target, "`target`")
+    same_shape(graph, "binary_cross_entropy_with_logits", z, y)
+    if pos_weight is None:
+        loss = z.apply(softplus) - z * y
+    else:
+        log_weight = 1 + (array(graph, pos_weight, "`pos_weight`") - 1) * y
+        loss = (1 - y) * z + log_weight * (-z).apply(softplus)
+    if weight is not None:
+        loss = loss * array(graph, weight, "`weight`")
+    return reduce_loss(graph, loss, reduction)
+
+
+register(
+    binary_cross_entropy_with_logits,
+    "symdiff.functional.binary_cross_entropy_with_logits",
+    like=functional.binary_cross_entropy_with_logits,
+)
+
+
+def _torch_mse_signature(input, target, size_average=None, reduce=None, reduction="mean"):
+    """torch.nn.functional.mse_loss."""
+
+
+@defop("torch.nn.functional.mse_loss", like=_torch_mse_signature)
+def mse_loss(graph, input, target, size_average=None, reduce=None, reduction="mean"):
+    _no_legacy(graph, size_average, reduce)
+    return reduce_loss(graph, (array(graph, input, "`input`") - array(graph, target, "`target`")) ** 2, reduction)
+
+
+register(mse_loss, "symdiff.functional.mse_loss", like=functional.mse_loss)
+
+
+def _torch_cross_entropy_signature(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                                   reduction="mean", label_smoothing=0.0):
+    """torch.nn.functional.cross_entropy."""
+
+
+@defop("torch.nn.functional.cross_entropy", like=_torch_cross_entropy_signature)
+def cross_entropy(graph, input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross-entropy with class-probability targets over the last axis, as torch computes it."""
+    _no_legacy(graph, size_average, reduce)
+    x = array(graph, input, "`input`")
+    y = array(graph, target, "`target`")
+    if x.ndim not in (1, 2):
+        raise graph.shape_error(f"cross_entropy takes (C,) or (N, C) logits, not shape {x.shape_text}")
+    if y.ndim != x.ndim:
+        raise graph.shape_error(
+            f"cross_entropy: the target `{y.label}` has shape {y.shape_text}; symdiff supports class "
+            f"probabilities of the input's shape {x.shape_text}",
+            hint="Pass one-hot (or soft) targets, e.g. np.eye(C)[labels].",
+        )
+    same_shape(graph, "cross_entropy", x, y)
+    smoothing = constant(graph, label_smoothing, "`label_smoothing`")
+    if smoothing:
+        y = y * (1 - smoothing) + smoothing / x.shape[-1]
+    terms = y * log_softmax(x, x.ndim - 1)
+    if weight is not None:
+        terms = terms * array(graph, weight, "`weight`")
+    loss = -terms.sum(axis=x.ndim - 1)
+    constant(graph, reduction, "`reduction`", allowed=("mean", "sum", "none"))
+    if reduction == "mean":  # torch divides by the number of samples for probability targets
+        return loss.sum() / (x.shape[0] if x.ndim == 2 else 1)
+    return reduce_loss(graph, loss, reduction)
+
+
+register(cross_entropy, "symdiff.functional.cross_entropy", like=functional.cross_entropy)
+
+
+def _no_legacy(graph, size_average, reduce):
+    if size_average is not None or reduce is not None:
+        raise UnsupportedSyntaxError(
+            "`size_average` and `reduce` are deprecated in torch and not supported",
+            location=graph.location,
+            hint="Use reduction='mean', 'sum' or 'none'.",
+        )
+
+
+EXAMPLES.extend([
+    example("sf.binary_cross_entropy_with_logits(a, b) + sf.binary_cross_entropy_with_logits(a, b, weight=w,"
+            " pos_weight=p, reduction='sum')", a=(3, 4), b=(3, 4), w=(4,), p=(4,), domain="positive"),
+    example("F.binary_cross_entropy_with_logits(a, b, reduction='none', pos_weight=p) * w", a=(3, 4), b=(3, 4),
+            w=(4,), p=(4,), domain="positive"),
+    example("sf.mse_loss(a, b) + F.mse_loss(a, b, reduction='sum') + sf.mse_loss(a, b, reduction='none').sum()",
+            a=(3, 4), b=(3, 4)),
+    example("sf.cross_entropy(a, b) + sf.cross_entropy(a, b, weight=w, reduction='sum', label_smoothing=0.1)",
+            a=(3, 4), b=(3, 4), w=(4,), domain="positive"),
+    example("F.cross_entropy(a, b, reduction='none') + F.cross_entropy(a, b, label_smoothing=0.2)",
+            a=(3, 4), b=(3, 4), domain="positive"),
+])

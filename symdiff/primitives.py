@@ -1,0 +1,364 @@
+"""The array primitives of the IR. Each class is everything about one operation: its shape rule
+(`shape`), its reverse rule (`vjp`), its forward rule (`jvp`), its numpy lowering (`numpy`: a
+template or a method) and its math printing.
+
+Rules are written with the IR's numpy-like `Value`s. `vjp(g, ans, *operands, *static, needs)`
+returns one cotangent per array operand (None where zero or not needed); cotangents may stay smaller
+than their value when they broadcast to it. `jvp(dots, ans, *operands, *static, nb)` returns the
+output's tangent from the operands' tangents (None where zero), each with `nb` leading batch axes and
+the full shape.
+"""
+from __future__ import annotations
+
+import ast
+
+import sympy as sp
+
+from . import pyast as A
+from .errors import SymdiffError
+from .calculus import align, unbroadcast
+from .ir import ArrayOp, Value, array_op
+from .shapes import format_shape, matmul_shape
+
+
+def _first_operand_shape(dims, shape, *static):
+    return shape
+
+
+class Constant(ArrayOp):
+    """An array whose value does not depend on its operands' values (only on their shape and dtype)."""
+
+    def vjp(self, g, ans, *args, needs):
+        return (None,) * self.arity
+
+    def jvp(self, dots, ans, *args, nb):
+        return None
+
+
+def full(g: Value, like: Value) -> Value:
+    """`g` broadcast to exactly the shape of `like` (a constant fills an array of `like`'s dtype)."""
+    if g.shape == like.shape and g.graph.node_symbols(g.expr):
+        return g
+    if not g.graph.node_symbols(g.expr):
+        return FullLike.build(like, g.expr, label=g.label)
+    return g.broadcast_to(like.shape)
+
+
+# -- products ----------------------------------------------------------------------------------
+
+
+class MatMul(ArrayOp):
+    """numpy.matmul of 1-D and 2-D operands (stacks of matrices in batched tangents)."""
+
+    arity = 2
+    numpy = "{a} @ {b}"
+
+    @staticmethod
+    def shape(dims, a, b):
+        return matmul_shape(dims, a, b)
+
+    def vjp(self, g, ans, a, b, *, needs):
+        if any(v.ndim > 2 for v in (a, b)):
+            raise SymdiffError("differentiating a Jacobian or Hessian again is not supported",
+                               hint="Take Hessians of the function itself; third derivatives need a "
+                                    "Jacobian of a Hessian.")
+        g = full(g, ans)
+        da = db = None
+        if needs[0]:
+            if b.ndim == 1:
+                da = g * b if a.ndim == 1 else g.expand_dims((1,)) * b
+            else:
+                da = b @ g if a.ndim == 1 else g @ b.T
+        if needs[1]:
+            if a.ndim == 1:
+                db = g * a if b.ndim == 1 else a.expand_dims((1,)) * g
+            else:
+                db = a.T @ g
+        return da, db
+
+    def jvp(self, dots, ans, a, b, *, nb):
+        da, db = dots
+        terms = []
+        if da is not None:
+            terms.append(matmul(da, b, stacked=True))
+        if db is not None:
+            terms.append(matmul(db, a.T, stacked=True) if b.ndim == 1 else matmul(a, db, stacked=True))
+        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+    def _sympystr(self, printer):
+        a, b = (printer.parenthesize(arg, 60) for arg in self.args)
+        return f"{a} @ {b}"
+
+
+def matmul(a: Value, b: Value, stacked: bool = False) -> Value:
+    """a @ b with numpy's rules for 1-D and 2-D operands (and stacks of matrices if `stacked`: the
+    batched tangents of forward mode)."""
+    graph = a.graph
+    label = f"{a.label} @ {b.label}"
+    for v in (a, b):
+        if v.ndim == 0 or (v.ndim > 2 and not stacked):
+            raise graph.shape_error(
+                f"`{label}`: `{v.label}` has shape {v.shape_text}; matrix products take 1-D or 2-D arrays",
+                hint="Use `*` for products with scalars.",
+            )
+    for eye, other in ((a, b), (b, a)):  # I @ B = B @ I = B (the seed of a Jacobian)
+        node = graph.nodes.get(eye.expr)
+        if node is not None and isinstance(node.definition, EyeLike) and eye.ndim == 2 and other.ndim == 2:
+            return other
+    shape = matmul_shape(graph.dims, a.shape, b.shape)
+    if shape is None:
+        raise graph.shape_error(
+            f"`{label}`: `{a.label}` has shape {a.shape_text} and `{b.label}` has shape "
+            f"{b.shape_text}; the inner dimensions must be equal",
+            hint="Check the operand order, or transpose one of them with `.T`.",
+        )
+    hint = f"{a.label}{b.label}" if a.label.isidentifier() and b.label.isidentifier() else "prod"
+    return array_op(graph, MatMul(a.symbol, b.symbol), shape, label, hint=hint)
+
+
+
+# -- axes --------------------------------------------------------------------------------------
+
+
+class Transpose(ArrayOp):
+    """Axes permuted by `perm`: axis i of the result is axis perm[i] of the operand."""
+
+    params = ("perm",)
+    view = True
+
+    @staticmethod
+    def shape(dims, x, perm):
+        return tuple(x[p] for p in perm)
+
+    def vjp(self, g, ans, x, perm, *, needs):
+        return (full(g, ans).transpose(tuple(perm.index(i) for i in range(len(perm)))),)
+
+    def jvp(self, dots, ans, x, perm, *, nb):
+        return dots[0].transpose(tuple(range(nb)) + tuple(nb + p for p in perm))
+
+    def numpy(self, L, x, perm):
+        n = len(perm)
+        if perm == tuple(reversed(range(n))):
+            return A.attr(x, "T")
+        if perm == tuple(range(n - 2)) + (n - 1, n - 2):
+            return A.method(x, "swapaxes", A.const(-1), A.const(-2))
+        return A.method(x, "transpose", A.const(perm))
+
+    def _sympystr(self, printer):
+        arg = printer.parenthesize(self.args[0], 999)
+        perm = self.static[0]
+        return f"{arg}.T" if perm == tuple(reversed(range(len(perm)))) else f"{arg}.transpose{perm}"
+
+
+def _indexed(printer, x, axes: tuple, marker: str) -> str:
+    """`x[:, None]`-style text: `marker` at the axes, `:` elsewhere."""
+    index = ", ".join(marker if i in axes else ":" for i in range(max(axes) + 1))
+    return f"{printer.parenthesize(x, 999)}[{index}]"
+
+
+def _index_ast(x, axes: tuple, marker):
+    return A.subscript(x, [A.const(marker) if i in axes else A.full_slice() for i in range(max(axes) + 1)])
+
+
+class ExpandDims(ArrayOp):
+    """New size-1 axes at positions `axes` of the result."""
+
+    params = ("axes",)
+    view = True
+
+    @staticmethod
+    def shape(dims, x, axes):
+        shape = list(x)
+        for a in sorted(axes):
+            shape.insert(a, sp.Integer(1))
+        return tuple(shape)
+
+    def vjp(self, g, ans, x, axes, *, needs):
+        return (full(g, ans).squeeze(axes),)
+
+    def jvp(self, dots, ans, x, axes, *, nb):
+        return dots[0].expand_dims(tuple(nb + a for a in axes))
+
+    def numpy(self, L, x, axes):
+        return _index_ast(x, axes, None)
+
+    def _sympystr(self, printer):
+        return _indexed(printer, self.args[0], self.static[0], "None")
+
+
+class Squeeze(ArrayOp):
+    """Size-1 axes `axes` removed."""
+
+    params = ("axes",)
+    view = True
+
+    @staticmethod
+    def shape(dims, x, axes):
+        return tuple(d for i, d in enumerate(x) if i not in axes)
+
+    def vjp(self, g, ans, x, axes, *, needs):
+        return (g.expand_dims(axes),)
+
+    def jvp(self, dots, ans, x, axes, *, nb):
+        return dots[0].squeeze(tuple(nb + a for a in axes))
+
+    def numpy(self, L, x, axes):
+        return _index_ast(x, axes, 0)
+
+    def _sympystr(self, printer):
+        return _indexed(printer, self.args[0], self.static[0], "0")
+
+
+class BroadcastTo(ArrayOp):
+    """numpy.broadcast_to onto a shape (a read-only view)."""
+
+    params = ("shape",)
+    view = True
+
+    @staticmethod
+    def shape(dims, x, shape):
+        return tuple(shape)
+
+    def vjp(self, g, ans, x, shape, *, needs):
+        return (unbroadcast(g, x.shape, ans.shape),)
+
+    def jvp(self, dots, ans, x, shape, *, nb):
+        return align(dots[0], len(shape), nb).broadcast_to(dots[0].shape[:nb] + tuple(shape))
+
+    def numpy(self, L, x, shape):
+        return A.call(A.np("broadcast_to"), x, L.shape(shape))
+
+    def _sympystr(self, printer):
+        return f"broadcast_to({printer.doprint(self.args[0])}, {format_shape(self.args[1])})"
+
+
+# -- reductions --------------------------------------------------------------------------------
+
+
+class ReduceSum(ArrayOp):
+    """Sum over `axes`, keeping them as size 1 when `keepdims`. In a scheduled program, empty `axes`
+    means every axis (`x.sum()`)."""
+
+    params = ("axes", "keepdims")
+
+    @staticmethod
+    def shape(dims, x, axes, keepdims):
+        return tuple(sp.Integer(1) if i in axes else d for i, d in enumerate(x) if keepdims or i not in axes)
+
+    def vjp(self, g, ans, x, axes, keepdims, *, needs):
+        return (g if keepdims else g.expand_dims(axes),)
+
+    def jvp(self, dots, ans, x, axes, keepdims, *, nb):
+        return dots[0].sum(axis=tuple(nb + a for a in axes), keepdims=keepdims)
+
+    def numpy(self, L, x, axes, keepdims):
+        kwargs = {"axis": A.axis(axes)} if axes else {}
+        if keepdims:
+            kwargs["keepdims"] = A.const(True)
+        return A.method(x, "sum", **kwargs)
+
+    def _sympystr(self, printer):
+        axes, keepdims = self.static
+        keep = ", keepdims=True" if keepdims else ""
+        return f"sum({printer.doprint(self.args[0])}, axis={axes}{keep})"
+
+
+class ReduceMax(ArrayOp):
+    """Maximum over `axes`, kept as size 1. Only used under `stop_gradient` (the shift that makes
+    softmax and logsumexp stable), so its derivative is never taken."""
+
+    params = ("axes",)
+
+    @staticmethod
+    def shape(dims, x, axes):
+        return tuple(sp.Integer(1) if i in axes else d for i, d in enumerate(x))
+
+    def vjp(self, g, ans, x, axes, *, needs):
+        raise SymdiffError("the maximum that stabilizes softmax has no derivative rule; it is always a constant")
+
+    jvp = vjp
+
+    def numpy(self, L, x, axes):
+        return A.method(x, "max", axis=A.axis(axes), keepdims=A.const(True))
+
+    def _sympystr(self, printer):
+        return f"max({printer.doprint(self.args[0])}, axis={self.static[0]}, keepdims=True)"
+
+
+# -- constants ---------------------------------------------------------------------------------
+
+
+class FullLike(Constant):
+    """An array of `like`'s shape and dtype filled with a constant (`np.full_like`)."""
+
+    params = ("value",)
+
+    def numpy(self, L, like, value):
+        if value == 0:
+            return A.call(A.np("zeros_like"), like)
+        return A.call(A.np("full_like"), like, L(value))
+
+    shape = staticmethod(_first_operand_shape)
+
+
+class Full(Constant):
+    """An array of a given shape filled with a constant, in `like`'s dtype."""
+
+    params = ("shape", "value")
+
+    @staticmethod
+    def shape(dims, like, shape, value):
+        return tuple(shape)
+
+    def numpy(self, L, like, shape, value):
+        dtype = A.attr(like, "dtype")
+        if value == 0:
+            return A.call(A.np("zeros"), L.shape(shape), dtype=dtype)
+        return A.call(A.np("full"), L.shape(shape), L(value), dtype=dtype)
+
+    def _sympystr(self, printer):
+        return f"full({format_shape(self.args[1])}, {printer.doprint(self.args[2])})"
+
+
+class EyeLike(Constant):
+    """The identity tensor of `like`'s shape twice (`like.shape + like.shape`) and dtype: the seed of
+    forward mode that yields a whole Jacobian at once."""
+
+    @staticmethod
+    def shape(dims, like):
+        return tuple(like) * 2
+
+    def numpy(self, L, like):
+        """np.eye over `like`'s elements, shaped `like.shape * 2`."""
+        eye = A.call(A.np("eye"), A.attr(like, "size"), dtype=A.attr(like, "dtype"))
+        return A.method(eye, "reshape", ast.BinOp(A.attr(like, "shape"), ast.Mult(), ast.Constant(2)))
+
+
+# -- identities --------------------------------------------------------------------------------
+
+
+class Identity(ArrayOp):
+    """The value itself, as a node of its own (a unique `tag` keeps it from being shared): the
+    parameter of an inlined transformed function, or a gradient under its own name."""
+
+    params = ("tag",)
+    view = True
+    numpy = "{x}"
+    shape = staticmethod(_first_operand_shape)
+
+    def vjp(self, g, ans, x, tag, *, needs):
+        return (g,)
+
+    def jvp(self, dots, ans, x, tag, *, nb):
+        return dots[0]
+
+    def _sympystr(self, printer):
+        return printer.doprint(self.args[0])
+
+
+class Copy(Identity):
+    """A fresh copy, so that no output aliases an input or another output (the tag, a number, keeps
+    two copies of one value apart)."""
+
+    view = False
+    numpy = "{x}.copy()"
