@@ -14,6 +14,7 @@ import numpy as np
 import sympy as sp
 
 from .derivation import Derivation, Wrt
+from .differentiate import backward
 from .errors import InputTypeError, SymdiffError, WrtError
 from .export import DEFAULT_KINDS, export_source, write_atomically
 from .ir import Graph
@@ -90,7 +91,7 @@ def _is_dim(d) -> bool:
 def _derive(source: FunctionSource, wrt: Wrt, dims: Dims, shapes: dict, dtypes: dict | None = None,
             has_aux: bool = False) -> Derivation:
     graph = Graph(dims)
-    parse(source, graph, shapes, has_aux=has_aux)
+    parse(source, graph, shapes, has_aux=has_aux, backward=backward)
     _name_dims(graph, source.params)
     stabilize(graph)
     return Derivation(source, graph, wrt, dtypes, has_aux)
@@ -180,6 +181,7 @@ class Transformed:
         self.spec = TransformSpec(kind, self.source, self.wrt.names, self.wrt.single, has_aux)
         self.derivations: dict = {}
         self._functions: dict = {}
+        self._ones: dict = {}  # each compiled function: the size-1 axes of the call it was derived for
         self._lock = threading.Lock()
         self._nparams = len(self.params)
         self._nargs = self._nparams + EXTRA_ARGS.get(kind, lambda wrt: 0)(self.wrt.names)
@@ -222,11 +224,12 @@ class Transformed:
         try:
             return fn(*arrays)
         except ValueError:
-            # The shapes may broadcast a size-1 axis the first derivation took as a full dimension.
-            ones = tuple(tuple(i for i, n in enumerate(a.shape) if n == 1) for a in arrays)
-            special = self._functions.get((key, ones)) or self._function((key, ones), arrays)
-            if special is fn:
+            # A derivation holds for every call with the same size-1 axes (the only sizes it may have
+            # specialized on, where numpy broadcasts); other calls get a derivation of their own.
+            ones = _size_one_axes(arrays)
+            if ones == self._ones[fn]:
                 raise
+            special = self._functions.get((key, ones)) or self._function((key, ones), arrays)
             return special(*arrays)
 
     def _function(self, key, arrays):
@@ -240,8 +243,13 @@ class Transformed:
                 dtypes = {p: a.dtype for p, a in zip(self.params, primal)}
                 derivation = _derive(self.source, self.wrt, dims, shapes, dtypes, self.has_aux)
                 self.derivations[key] = derivation
-                self._functions[key] = derivation.compiled(self.kind)
+                self._functions[key] = fn = derivation.compiled(self.kind)
+                self._ones[fn] = _size_one_axes(arrays)
             return self._functions[key]
+
+
+def _size_one_axes(arrays) -> tuple:
+    return tuple(tuple(i for i, n in enumerate(a.shape) if n == 1) for a in arrays)
 
 
 def _extra_names(kind: str) -> str:

@@ -12,7 +12,8 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from . import __version__, emit
+from . import emit
+from .version import __version__
 from .derivation import KINDS, Derivation
 
 DEFAULT_KINDS = ("value", "grad", "value_and_grad")
