@@ -18,6 +18,7 @@ from pathlib import Path
 
 import sympy as sp
 
+from . import array_api as standard
 from .ir import ArrayOp
 from .ops.elementwise import NUMPY_FUNCTIONS
 from .optimize import Program
@@ -386,12 +387,21 @@ def to_source(tree: ast.Module) -> str:
     return _COMMENT.sub(lambda m: f"{m.group(1)}# {ast.literal_eval(m.group(2))}", source)
 
 
-def module_source(functions: list[ast.FunctionDef], doc: str | None = None, trailer: list | None = None) -> str:
-    """A module: docstring, `import numpy as np`, the functions, then `trailer` statements."""
+def module_source(functions: list[ast.FunctionDef], doc: str | None = None, trailer: list | None = None,
+                  array_api: bool = False) -> str:
+    """A module: docstring, `import numpy as np`, the functions, then `trailer` statements. With
+    `array_api`, the functions are written against the Array API standard and the module imports
+    `array_api_compat` instead (and `math` where it needs it)."""
     body: list[ast.stmt] = []
     if doc:
         body.append(ast.Expr(ast.Constant(doc)))
-    body.append(ast.Import([ast.alias("numpy", "np")]))
+    if array_api:
+        rewritten = [standard.function(f) for f in functions]
+        functions = [f for f, _ in rewritten]
+        body += [ast.Import([ast.alias("math")])] if any(m for _, m in rewritten) else []
+        body.append(ast.Import([ast.alias("array_api_compat")]))
+    else:
+        body.append(ast.Import([ast.alias("numpy", "np")]))
     body += functions
     body += trailer or []
     return to_source(ast.Module(body, type_ignores=[]))
