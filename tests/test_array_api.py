@@ -158,3 +158,16 @@ def test_exported_array_api_module_runs_without_symdiff(tmp_path):
     got = np.array(numbers.split(), dtype=float)
     np.testing.assert_allclose(got, np.concatenate([[expected[0]], expected[1][0].ravel(), expected[1][1]]),
                                rtol=1e-13)
+
+
+def test_the_out_of_core_example_trains(capsys):
+    distributed = pytest.importorskip("distributed")
+    from symdiff.examples import out_of_core
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) \
+            as cluster:
+        assert out_of_core.main(["--rows", "4000", "--chunk-rows", "1000", "--steps", "2",
+                                 "--scheduler", cluster.scheduler_address]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    losses = [float(line.split("loss ")[1].split()[0]) for line in lines if "step 2/2" in line]
+    assert len(losses) == 2 and all(0 < loss < 0.69 for loss in losses)  # both models learned something
