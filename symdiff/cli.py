@@ -3,6 +3,7 @@
     symdiff show [TARGET] [--wrt w,b] [--shape x=N,D ...] [--kinds grad,hessian] [--dot | --png FILE]
     symdiff export TARGET [TARGET ...] [--wrt w,b] [--shape x=N,D ...] [--kinds ...] [-o OUT.py] [--check]
     symdiff bench [runner options]
+    symdiff --version
 
 TARGET is FILE.py:FUNC or MODULE:FUNC, read without importing or running it.
 """

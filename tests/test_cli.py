@@ -37,7 +37,8 @@ def test_an_unknown_option_before_the_subcommand_gets_the_top_level_usage(capsys
 
 
 @pytest.mark.parametrize("command, example", [((), "symdiff show"), (("show",), "symdiff show --kinds grad,hessian"),
-                                              (("export",), "symdiff export symdiff.examples.tutorial:loss --wrt w,b")])
+                                              (("export",), "symdiff export symdiff.examples.tutorial:loss --wrt w,b"),
+                                              (("bench",), "python -m benchmarks --quick --output")])
 def test_every_help_ends_with_an_example(command, example):
     done = run(*command, "--help")
     assert done.returncode == 0
