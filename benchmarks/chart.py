@@ -52,7 +52,7 @@ def figure(record: dict):
     fig.text(0.01, 0.005, "\n".join(footer), fontsize=8, va="bottom", color="#333333")
     if warnings:
         fig.text(0.01, 0.035, "\n".join(warnings), fontsize=8, va="bottom", color="#b00000")
-    fig.subplots_adjust(left=0.075, right=0.98, top=0.86, bottom=0.09 + 0.015 * len(warnings))
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.86, bottom=0.09 + 0.015 * len(warnings))
     return fig
 
 
@@ -70,12 +70,15 @@ def _bars(record: dict, keys: list[str], ax, value, label_bars: bool = False) ->
         if xs:
             bars = ax.bar(xs, heights, width * 0.92, color=COLORS.get(key), label=runs[0]["contenders"][key]["label"])
             if label_bars:
-                ax.bar_label(bars, [f"{h:.2f}" if h < 10 else f"{h:.1f}" for h in heights], fontsize=7, padding=2,
-                             rotation=90)
+                ax.bar_label(bars, [_ratio_text(h) for h in heights], fontsize=7, padding=2, rotation=90)
     ax.set_xticks(range(len(runs)), [f"{run['key']} {run['dtype']}" for run in runs])
     ax.set_xlim(-0.5, len(runs) - 0.5)
     for j in range(1, len(runs)):
         ax.axvline(j - 0.5, color="#dddddd", linewidth=0.8, zorder=0)
+
+
+def _ratio_text(ratio: float) -> str:
+    return f"{ratio:.1f}" if ratio >= 10 else f"{ratio:.2f}" if ratio >= 0.1 else f"{ratio:.2g}"
 
 
 def _contenders(record: dict) -> list[str]:
@@ -104,7 +107,7 @@ def _ratios(record: dict, ax):
     ax.set_yscale("log")
     low, high = ax.get_ylim()
     ax.set_ylim(min(low, 0.5), high * 2.5)  # room for the bars' labels
-    ticks = [t for t in _one_two_five(0.1, 1e5) if min(low, 0.5) <= t <= high * 2.5]
+    ticks = _readable([t for t in _one_two_five(1e-4, 1e5) if min(low, 0.5) <= t <= high * 2.5])
     ax.yaxis.set_major_locator(FixedLocator(ticks))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.set_yticklabels([f"{t:g}×" for t in ticks])
@@ -114,6 +117,11 @@ def _ratios(record: dict, ax):
              for run in record["workloads"]}
     ax.set_xlabel("   ".join(names.values()), fontsize=8)
     return one
+
+
+def _readable(ticks: list[float]) -> list[float]:
+    """At most 10 ticks: the powers of ten alone where 1, 2, 5 would be more."""
+    return ticks if len(ticks) <= 10 else [t for t in ticks if f"{t:g}".lstrip("0.").startswith("1")]
 
 
 def _one_two_five(low: float, high: float) -> list[float]:
@@ -154,7 +162,7 @@ def _compile(record: dict, ax) -> None:
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticklabels([str(d) for d in depths])
     low, high = ax.get_ylim()
-    ticks = [t for t in _one_two_five(0.1, 1e6) if low <= t <= high]
+    ticks = _readable([t for t in _one_two_five(0.1, 1e6) if low <= t <= high])
     ax.yaxis.set_major_locator(FixedLocator(ticks))
     ax.yaxis.set_minor_locator(NullLocator())
     ax.set_yticklabels([f"{t:g}" for t in ticks])
