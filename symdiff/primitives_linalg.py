@@ -16,7 +16,6 @@ from sympy.core.symbol import Str
 from . import pyast as A
 from .calculus import align, unbroadcast
 from .ir import ArrayOp, Value, array_op
-from .errors import SymdiffError
 from .primitives import Constant, Transpose, full, matmul, swap_last
 
 LETTERS = string.ascii_letters
@@ -110,17 +109,17 @@ def _einsum_cotangent(g: Value, out: str, ins: list, operands: list, i: int, siz
     target, x = ins[i], operands[i]
     used = set("".join(ins) + out)
     elsewhere = set(out + "".join(s for j, s in enumerate(ins) if j != i))
-    letters, kept, eyes = [], [], []
-    for axis, c in enumerate(target):
+    letters, eyes = [], []
+    for c in target:
         if c in letters:  # a diagonal: c again, under a fresh name tied to c
             fresh = _fresh(used)
             used.add(fresh)
             eyes.append((c + fresh, sizes[c]))
+            elsewhere.update(c + fresh)
             c = fresh
-            elsewhere.add(c)
         letters.append(c)
-        if c in elsewhere and not (x.shape[axis] == 1 and sizes.get(c, 1) != 1):
-            kept.append(axis)
+    kept = [axis for axis, c in enumerate(letters)
+            if c in elsewhere and not (x.shape[axis] == 1 and sizes.get(c, 1) != 1)]
     subs = [out] + [s for j, s in enumerate(ins) if j != i] + [e for e, _ in eyes]
     values = [g] + [v for j, v in enumerate(operands) if j != i] + [eye(x, n) for _, n in eyes]
     da = einsum(_join(subs, "".join(letters[a] for a in kept)), *values)
@@ -453,7 +452,8 @@ class Eigvalsh(ArrayOp):
 
 
 class EighVectors(ArrayOp):
-    """The eigenvectors of np.linalg.eigh (columns, in the order of the eigenvalues)."""
+    """The eigenvectors of np.linalg.eigh (columns, in the order of the eigenvalues). Their
+    derivative divides by eigenvalue gaps: infinite where eigenvalues repeat (as in torch)."""
 
     numpy = "np.linalg.eigh({x})[1]"
 
@@ -461,12 +461,20 @@ class EighVectors(ArrayOp):
     def shape(dims, x):
         return x
 
-    def vjp(self, g, ans, x, *, needs):
-        raise SymdiffError("the eigenvectors of eigh have no derivative rule here",
-                           hint="Differentiate functions of the eigenvalues (np.linalg.eigvalsh); the "
-                                "eigenvectors' derivative is undefined where eigenvalues repeat.")
+    def vjp(self, g, ans, x, *, needs):  # V (F * V^T gV) V^T
+        return (matmul(ans, matmul(_gap_inverses(x) * matmul(swap_last(ans), full(g, ans)), swap_last(ans))),)
 
-    jvp = vjp
+    def jvp(self, dots, ans, x, *, nb):  # V (F * V^T dA V)
+        return matmul(ans, _gap_inverses(x) * matmul(swap_last(ans), matmul(dots[0], ans)))
+
+
+def _gap_inverses(x: Value) -> Value:
+    """F with F_ij = 1/(w_j - w_i) off the diagonal and 0 on it, for the eigenvalues w of x."""
+    w = Eigvalsh.build(x, label="eigvalsh", hint="eigvals")
+    n = x.shape[-1]
+    i = eye(x, n)
+    gaps = w.expand_dims((w.ndim - 1,)) - w.expand_dims((w.ndim,))
+    return (1 - i) / (gaps + i)
 
 
 def eigh_vectors(x: Value) -> Value:
