@@ -310,16 +310,19 @@ def inv(x: Value) -> Value:
 
 
 class Solve(ArrayOp):
-    """np.linalg.solve(a, b) with b a stack of matrices (vectors are columns of one)."""
+    """np.linalg.solve(a, b): b a stack of matrices, or one vector (1-D) for one matrix a."""
 
     arity = 2
     numpy = "np.linalg.solve({a}, {b})"
 
     @staticmethod
     def shape(dims, a, b):
-        return dims.broadcast_shapes(a[:-2], b[:-2]) + b[-2:]
+        return a[:-1] if len(b) == 1 else dims.broadcast_shapes(a[:-2], b[:-2]) + b[-2:]
 
     def vjp(self, g, ans, a, b, *, needs):  # db = A^-T g, da = -db x^T
+        if b.ndim == 1:
+            db = solve(swap_last(a), full(g, ans))
+            return (-(db.expand_dims((1,)) * ans) if needs[0] else None), db
         db = solve(swap_last(a), full(g, ans))
         da = -matmul(db, swap_last(ans)) if needs[0] else None
         return (None if da is None else unbroadcast(da, a.shape, da.shape),
@@ -332,11 +335,20 @@ class Solve(ArrayOp):
         if da is not None:
             change = matmul(align(da, n, nb), ans)
             rhs = -change if rhs is None else rhs - change
-        return solve(a, rhs)
+        return solve_vectors(a, rhs) if b.ndim == 1 else solve(a, rhs)
 
 
 def solve(a: Value, b: Value) -> Value:
     return Solve.build(a, b, label=f"solve({a.label}, {b.label})", hint="sol")
+
+
+def solve_vectors(a: Value, b: Value) -> Value:
+    """The solutions for a stack of right-hand-side vectors b (as columns, unless one vector for one
+    matrix, which numpy takes as it is)."""
+    if a.ndim == 2 and b.ndim == 1:
+        return solve(a, b)
+    x = solve(a, b.expand_dims((b.ndim,)))
+    return x.squeeze((x.ndim - 1,))
 
 
 class SlogdetSign(Constant):
@@ -359,7 +371,7 @@ class LogAbsDet(ArrayOp):
         return x[:-2]
 
     def vjp(self, g, ans, x, *, needs):
-        return (_bcast(full(g, ans), 2) * swap_last(inv(x)),)
+        return (_bcast(g, 2) * swap_last(inv(x)),)
 
     def jvp(self, dots, ans, x, *, nb):
         return trace_product(swap_last(inv(x)), dots[0])
@@ -375,7 +387,7 @@ class Det(ArrayOp):
         return x[:-2]
 
     def vjp(self, g, ans, x, *, needs):
-        return (_bcast(full(g, ans) * ans, 2) * swap_last(inv(x)),)
+        return (_bcast(g * ans, 2) * swap_last(inv(x)),)
 
     def jvp(self, dots, ans, x, *, nb):
         return ans * trace_product(swap_last(inv(x)), dots[0])
@@ -443,12 +455,12 @@ class Eigvalsh(ArrayOp):
 
     def vjp(self, g, ans, x, *, needs):  # V diag(g) V^T
         v = eigh_vectors(x)
-        return (matmul(v * full(g, ans).expand_dims((ans.ndim - 1,)), swap_last(v)),)
+        return (matmul(v * (g.expand_dims((g.ndim - 1,)) if g.ndim else g), swap_last(v)),)
 
-    def jvp(self, dots, ans, x, *, nb):  # diag(V^T dA V)
-        vt = swap_last(eigh_vectors(x))
-        rows = matmul(vt, dots[0])  # V^T dA, stacked like dA
-        return (rows * vt).sum(axis=(rows.ndim - 1,))
+    def jvp(self, dots, ans, x, *, nb):  # diag(V^T dA V)_i = sum_j (dA V)_ji V_ji
+        v = eigh_vectors(x)
+        columns = matmul(dots[0], v)
+        return (columns * v).sum(axis=(columns.ndim - 2,))
 
 
 class EighVectors(ArrayOp):

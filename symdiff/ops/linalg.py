@@ -156,8 +156,7 @@ def _solve(graph, a, b, vector: bool) -> Value:
             f"solve: a matrix of shape {a.shape_text} and a right-hand side of shape {b.shape_text} do not fit",
             hint="The right-hand side is a vector of the matrix's size (1-D) or a stack of matrices with as "
                  "many rows.")
-    x = L.solve(a, rhs)
-    return x.squeeze((x.ndim - 1,)) if vector else x
+    return L.solve_vectors(a, b) if vector else L.solve(a, b)
 
 
 @defop("numpy.linalg.solve")
