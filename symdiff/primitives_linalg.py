@@ -354,7 +354,7 @@ def solve_vectors(a: Value, b: Value) -> Value:
 class SlogdetSign(Constant):
     """The sign of each determinant (np.linalg.slogdet's first result): locally constant."""
 
-    numpy = "np.linalg.slogdet({x})[0]"
+    numpy = "np.linalg.slogdet({x}).sign"
 
     @staticmethod
     def shape(dims, x):
@@ -364,7 +364,7 @@ class SlogdetSign(Constant):
 class LogAbsDet(ArrayOp):
     """log |det A| (np.linalg.slogdet's second result); its gradient is A^-T."""
 
-    numpy = "np.linalg.slogdet({x})[1]"
+    numpy = "np.linalg.slogdet({x}).logabsdet"
 
     @staticmethod
     def shape(dims, x):
@@ -409,8 +409,8 @@ class Triangle(ArrayOp):
         return triangle(dots[0], k, lower)
 
     def numpy(self, L, x, k, lower):
-        args = (x,) if k == 0 else (x, A.const(k))
-        return A.call(A.np("tril" if lower else "triu"), *args)
+        kwargs = {} if k == 0 else {"k": A.const(k)}
+        return A.call(A.np("tril" if lower else "triu"), x, **kwargs)
 
 
 def triangle(x: Value, k: int, lower: bool) -> Value:
@@ -467,7 +467,7 @@ class EighVectors(ArrayOp):
     """The eigenvectors of np.linalg.eigh (columns, in the order of the eigenvalues). Their
     derivative divides by eigenvalue gaps: infinite where eigenvalues repeat (as in torch)."""
 
-    numpy = "np.linalg.eigh({x})[1]"
+    numpy = "np.linalg.eigh({x}).eigenvectors"
 
     @staticmethod
     def shape(dims, x):
