@@ -193,13 +193,36 @@ def einsum(subscripts: str, *values: Value, label: str | None = None) -> Value:
             subs.append(sub)
             operands.append(v)
     subs, operands = _contract_identities(graph, subs, operands, out)
-    if len(operands) == 1 and subs[0] == out:
-        return operands[0]
+    plain = _without_einsum(graph, subs, operands, out)
+    if plain is not None:
+        return plain
     sizes = letter_sizes(graph.dims, subs, [v.shape for v in operands])
     if sizes is None:
         raise graph.shape_error(f"einsum '{subscripts}': operand sizes disagree")
     op = Einsum(*(v.symbol for v in operands), Str(_join(subs, out)))
     return array_op(graph, op, tuple(sizes[c] for c in out), label or f"einsum({subscripts})", hint="t")
+
+
+def _without_einsum(graph, subs: list, operands: list, out: str) -> Value | None:
+    """The einsum as a sum, a transpose or a broadcast product, where it is one: no identity factor,
+    no index twice in an operand, nothing summed across operands. None otherwise."""
+    if any(_is_eye(graph, v.expr) or len(set(s)) != len(s) for s, v in zip(subs, operands)):
+        return None
+    if len(operands) == 1:
+        sub, v = subs[0], operands[0]
+        kept = [c for c in sub if c in out]
+        v = v.sum(axis=tuple(i for i, c in enumerate(sub) if c not in out))
+        return v.transpose(tuple(kept.index(c) for c in out))
+    if set("".join(subs)) != set(out):
+        return None
+    product = None
+    for sub, v in zip(subs, operands):
+        order = sorted(sub, key=out.index)
+        v = v.transpose(tuple(sub.index(c) for c in order))
+        first = out.index(order[0]) if order else len(out)
+        v = v.expand_dims(tuple(i - first for i in range(first, len(out)) if out[i] not in order))
+        product = v if product is None else product * v
+    return product
 
 
 def _contract_identities(graph, subs: list, operands: list, out: str):
