@@ -55,10 +55,11 @@ def defop(*names: str, like: Callable | None = None):
 
 
 def array(graph, value, what: str) -> Value:
-    """`value` as an array operand: numbers become constants; anything else is refused."""
+    """`value` as an array operand: numbers and dimensions (`x.shape[0]`, a SymPy expression of
+    dimension symbols) become constants; anything else is refused."""
     if isinstance(value, Value):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float, sp.Expr)) and not isinstance(value, bool):
         return graph.const(value)
     raise UnsupportedSyntaxError(
         f"{what} must be an array or a number, not {value!r}", location=graph.location

@@ -16,6 +16,7 @@ import types
 
 from .ops import OPS
 from .source import FunctionSource, TransformSpec
+from .static import BUILTINS
 
 MODULE_CONSTANTS = {"numpy.pi": math.pi, "numpy.e": math.e, "math.pi": math.pi, "math.e": math.e,
                     "torch.pi": math.pi, "torch.e": math.e}
@@ -32,6 +33,8 @@ BINARY_OPERATORS = {
     ast.Pow: "operator.pow",
 }
 UNARY_OPERATORS = {ast.USub: "operator.neg", ast.UAdd: "operator.pos"}
+#: Operators on values known at compile time only (`N // 2`).
+STATIC_OPERATORS = {ast.FloorDiv: "operator.floordiv", ast.Mod: "operator.mod"}
 
 
 def dotted_name(node: ast.expr) -> str | None:
@@ -69,9 +72,8 @@ class Resolver:
         root, _, rest = path.partition(".")
         suffix = f".{rest}" if rest else ""
         found = []
-        namespace = self.source.globals
-        if namespace is not None and root in namespace:
-            obj = namespace[root]
+        found_root, obj = self.lookup(root)
+        if found_root:
             if isinstance(obj, types.ModuleType):
                 found.append(obj.__name__ + suffix)
             else:
@@ -93,9 +95,45 @@ class Resolver:
         return None
 
     def _defined(self, name: str) -> bool:
+        return self.lookup(name)[0] or name in self.source.imports or name in self.source.functions
+
+    def lookup(self, name: str) -> tuple[bool, object]:
+        """(found, value) of a free name in the live closure, then the live module namespace."""
+        cells = self.source.closure or {}
+        if name in cells:
+            try:
+                return True, cells[name].cell_contents
+            except ValueError:  # an empty cell: the name is assigned after the function is defined
+                return False, None
         namespace = self.source.globals
-        return (namespace is not None and name in namespace) or name in self.source.imports \
-            or name in self.source.functions
+        if namespace is not None and name in namespace:
+            return True, namespace[name]
+        return False, None
+
+    def fetcher(self, name: str):
+        """A function reading the free name's current value (at each call of the compiled function)."""
+        cells = self.source.closure or {}
+        if name in cells:
+            cell = cells[name]
+            return lambda call: cell.cell_contents
+        namespace = self.source.globals
+        return lambda call: namespace[name]
+
+    def builtin(self, path: str) -> str | None:
+        """The Python builtin a call to `path` means (`len`, `range`...), unless the name is taken."""
+        return path if path in BUILTINS and not self._defined(path) else None
+
+    def function(self, obj) -> str | FunctionSource | TransformSpec | None:
+        """What calling the live object `obj` means: an OPS entry, a helper to inline, a transform."""
+        name = _known_objects().get(id(obj))
+        if name is not None:
+            return name
+        if isinstance(getattr(obj, "spec", None), TransformSpec):
+            return obj.spec
+        module = obj.__module__ if inspect.isfunction(obj) else ""
+        if module and (module.split(".")[0] not in _LIBRARIES or module.startswith(_USER_CODE_IN_LIBRARIES)):
+            return FunctionSource.from_function(obj, helper=True)
+        return None
 
     def context(self, path: str) -> str | None:
         """The context manager a `with` names, if it is one symdiff understands."""
@@ -104,16 +142,13 @@ class Resolver:
     def helper(self, path: str) -> FunctionSource | TransformSpec | None:
         """The source of a plain Python function the call should be inlined from (or what a
         symdiff-transformed function computes), or None."""
-        namespace = self.source.globals
-        if namespace is not None:
-            obj = namespace.get(path.split(".")[0])
+        found, obj = self.lookup(path.split(".")[0])
+        if found:
             for attr in path.split(".")[1:]:
                 obj = getattr(obj, attr, None)
-            if isinstance(getattr(obj, "spec", None), TransformSpec):
-                return obj.spec
-            module = obj.__module__ if inspect.isfunction(obj) else ""
-            if module and (module.split(".")[0] not in _LIBRARIES or module.startswith(_USER_CODE_IN_LIBRARIES)):
-                return FunctionSource.from_function(obj)
+            target = self.function(obj)
+            if target is not None and not isinstance(target, str):
+                return target
             if obj is not None:
                 return None
         if path in self.source.functions:
@@ -139,11 +174,15 @@ class Resolver:
                 if name in MODULE_CONSTANTS:
                     return MODULE_CONSTANTS[name]
             return NOT_CONSTANT
-        for namespace in (self.source.closure, self.source.globals):
-            if namespace is not None and path in namespace:
-                value = namespace[path]
-                return value if type(value) in (int, float, str) else NOT_CONSTANT
+        found, value = self.lookup(path)
+        if found:
+            return value if type(value) in (int, float, str) else NOT_CONSTANT
         return self.source.constants.get(path, NOT_CONSTANT)
+
+    def is_module(self, root: str) -> bool:
+        """Whether a dotted path's root names a module (`np`), so `np.pi` is read statically."""
+        found, obj = self.lookup(root)
+        return isinstance(obj, types.ModuleType) if found else root in self.source.imports
 
 
 NOT_CONSTANT = object()
