@@ -23,7 +23,7 @@ from .optimize import stabilize
 from .parse import parse, signature_of
 from .shapes import Dims
 from .source import FunctionSource, TransformSpec, annotated_shapes
-from .trees import LEAF, TreeDef, flatten, is_tree, leaf_names
+from .trees import LEAF, TreeDef, is_tree, leaf_names
 
 #: Extra arguments each kind takes after the function's own: a cotangent, or one tangent per `wrt`.
 EXTRA_ARGS = {"vjp": lambda wrt: 1, "jvp": len, "hvp": len}
@@ -85,16 +85,20 @@ def _shape_layout(spec: dict, source: FunctionSource, dims: Dims) -> tuple[dict,
                 location=source.location(source.tree),
                 hint=f'Pass shapes={{"{p}": ("N", "D"), ...}} or annotate it: `{p}: "N D"`.',
             )
-        leaves, layout[p] = flatten(spec[p], lambda s: LEAF) if _is_shape_tree(spec[p]) else ([spec[p]], LEAF)
+        leaves, layout[p] = _shape_tree(spec[p])
         for leaf, shape in zip(leaf_names(p, layout[p]), leaves):
             shapes[leaf] = _symbolic_shape(leaf, shape, dims, source)
     return layout, shapes
 
 
-def _is_shape_tree(spec) -> bool:
-    if isinstance(spec, dict):
-        return True
-    return isinstance(spec, (tuple, list)) and any(not isinstance(d, (str, int)) for d in spec)
+def _shape_tree(spec) -> tuple[list, TreeDef]:
+    """The leaf shapes of a tree of shapes and its structure: a tuple of names and sizes is a leaf."""
+    if isinstance(spec, dict) or isinstance(spec, (tuple, list)) and any(not isinstance(d, (str, int)) for d in spec):
+        keys = tuple(spec) if isinstance(spec, dict) else tuple(range(len(spec)))
+        parts = [_shape_tree(spec[k]) for k in keys]
+        tree = TreeDef(type(spec).__name__, type(spec), keys, tuple(t for _, t in parts))
+        return [leaf for leaves, _ in parts for leaf in leaves], tree
+    return [spec], LEAF
 
 
 def _symbolic_shape(p: str, shape, dims: Dims, source: FunctionSource) -> tuple:

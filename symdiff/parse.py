@@ -452,7 +452,15 @@ class Builder:
         if target == "print":
             return None
         args = self._elements(node.args)
-        kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
+        kwargs = {}
+        for kw in node.keywords:
+            if kw.arg is not None:
+                kwargs[kw.arg] = self.expr(kw.value)
+                continue
+            extra = self.expr(kw.value)
+            if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
+                refuse(self.graph, "`**` unpacking of something other than a dict of keywords")
+            kwargs.update(extra)
         call = " ".join((ast.get_source_segment(self.source.text, node) or "").split())
         if isinstance(target, Method):
             if target.attr is None:
@@ -522,6 +530,7 @@ class Builder:
         params += [kind(a.arg, kind.POSITIONAL_OR_KEYWORD, default=defaults.get(a.arg, kind.empty)) for a in tree.args]
         params += [kind(tree.vararg.arg, kind.VAR_POSITIONAL)] if tree.vararg else []
         params += [kind(a.arg, kind.KEYWORD_ONLY, default=defaults.get(a.arg, kind.empty)) for a in tree.kwonlyargs]
+        params += [kind(tree.kwarg.arg, kind.VAR_KEYWORD)] if tree.kwarg else []
         try:
             bound = inspect.Signature(params).bind(*args, **kwargs)
         except TypeError as exc:

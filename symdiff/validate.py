@@ -81,11 +81,11 @@ class Validator(ast.NodeVisitor):
 
     def signature(self, fn: ast.FunctionDef) -> None:
         args = fn.args
-        if args.kwarg:
+        if args.kwarg and not self.helper:
             self.refuse(args.kwarg, "`**kwargs`", "List every parameter by name (keyword-only ones too).")
         for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
             self.visit(default)
-        for arg in args.posonlyargs + args.args + ([args.vararg] if args.vararg else []) + args.kwonlyargs:
+        for arg in args.posonlyargs + args.args + [a for a in (args.vararg, args.kwarg) if a] + args.kwonlyargs:
             if arg.arg in self.local_names:
                 self.refuse(arg, f"a duplicate parameter `{arg.arg}`", "Give each parameter its own name.")
             if arg.arg == "np":
@@ -282,8 +282,8 @@ class Validator(ast.NodeVisitor):
         for arg in node.args:
             self.visit(arg)
         for kw in node.keywords:
-            if kw.arg is None:
-                self.refuse(kw.value, "`**` unpacking", "Pass each keyword argument explicitly.")
+            if kw.arg is None and not (isinstance(kw.value, ast.Name) and kw.value.id in self.local_names):
+                self.refuse(kw.value, "`**` unpacking", "Pass each keyword argument explicitly (or a dict by name).")
             self.visit(kw.value)
 
     def generic_children(self, node):
