@@ -134,7 +134,7 @@ class Builder:
         elif isinstance(stmt, ast.With):
             return self.block(stmt.body, constant=True)
         elif isinstance(stmt, ast.Return):
-            return Return(self._returned(self.expr(stmt.value)))
+            return Return(self.expr(stmt.value))
         elif isinstance(stmt, ast.Expr):
             if not isinstance(stmt.value, ast.Constant):  # docstrings and `...` are skipped
                 self.expr(stmt.value)
@@ -186,11 +186,6 @@ class Builder:
         if not holds:
             raise ShapeError("this assertion fails for arguments of these shapes", location=self.graph.location,
                              hint="Check the shapes of the arguments.")
-
-    def _returned(self, value):
-        if isinstance(value, (tuple, list)):
-            return tuple(self._returned(v) for v in value)
-        return array(self.graph, value, "the returned value")
 
     def assign(self, target: ast.expr, value, constant: bool) -> None:
         if isinstance(target, ast.Name):
@@ -418,7 +413,7 @@ class Builder:
         elif isinstance(live, (list, tuple)):
             items = [self.outside(lambda call, i=i: fetch(call)[i], f"{label}_{i}", v) for i, v in enumerate(live)]
             value = type(live)(*items) if hasattr(live, "_fields") else type(live)(items)
-        elif callable(live):
+        elif callable(live) and not isinstance(live, type):
             value = Function(live, bound)
         else:
             value = Outside(fetch, label, live)
@@ -567,6 +562,13 @@ class Builder:
         return (value, grads) if spec.kind == "value_and_grad" else grads
 
 
+def _returned(graph: Graph, value):
+    """The differentiated function's result as arrays (a tuple of them for `return value, aux`)."""
+    if isinstance(value, (tuple, list)):
+        return tuple(_returned(graph, v) for v in value)
+    return array(graph, value, "the returned value")
+
+
 def parse(source: FunctionSource, graph: Graph, layout: dict[str, TreeDef], shapes: dict[str, tuple],
           call: dict | None = None, has_aux: bool = False) -> Inputs:
     """Build the forward graph of `source`, each parameter of the structure `layout` gives it (an
@@ -587,8 +589,9 @@ def parse(source: FunctionSource, graph: Graph, layout: dict[str, TreeDef], shap
             builder.env[name] = Outside(lambda call, name=name: call[name], name, live)
         else:
             builder.env[name] = unflatten(tree, leaves, make_dataclass=Record)
-    output = builder.run()
     returned = source.location(source.tree.body[-1])
+    with graph.context(location=returned):
+        output = _returned(graph, builder.run())
     if isinstance(output, tuple) != has_aux or (has_aux and len(output) != 2):
         raise UnsupportedSyntaxError(
             f"`{source.name}` must return `(value, aux)` with has_aux=True" if has_aux
