@@ -44,6 +44,8 @@ _REFUSED = {
     ast.YieldFrom: ("`yield from`", "Return one value; generators cannot be differentiated."),
     ast.Await: ("`await`", "Write a plain function."),
 }
+_IO = {"open", "input", "numpy.load", "numpy.save", "numpy.loadtxt", "numpy.savetxt", "numpy.genfromtxt",
+       "torch.load", "torch.save"}
 _ASSIGN_TARGETS = {
     ast.Attribute: ("an attribute assignment", "Assign to a plain name."),
 }
@@ -271,6 +273,10 @@ class Validator(ast.NodeVisitor):
             if path is None:
                 self.refuse(func, "a call of a computed function", "Call a function by its name.")
             target = self.resolver.call(path) or self.resolver.helper(path) or self.resolver.builtin(path)
+            if target is None and self.resolver.describe(path) in _IO:
+                self.refuse(func, f"a call to `{self.resolver.describe(path)}`: input or output",
+                            "The compiled code has no side effects: read or write data outside the function "
+                            "and pass it in as an argument.")
             if target is None:
                 suggestion = self.resolver.suggest(path)
                 hint = f"Did you mean `{suggestion}`?" if suggestion else "See the README for the supported calls."

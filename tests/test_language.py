@@ -388,3 +388,11 @@ def test_docstrings_asserts_prints_pass():
 def test_a_failing_static_assert_is_a_shape_error():
     with pytest.raises(ShapeError, match="assertion fails"):
         symdiff.grad(harmless)(X[0])
+
+
+def test_check_grad_checks_every_leaf_of_a_tree():
+    params = init_mlp([3, 4, 2])
+    assert symdiff.check_grad(mlp, [params, X, Y]) < 1e-5
+    wrong = lambda p, x, y: [(2 * gw, gb) for gw, gb in symdiff.grad(mlp)(p, x, y)]  # noqa: E731
+    with pytest.raises(symdiff.GradientCheckError, match=r"params\[0\]\[0\]"):
+        symdiff.check_grad(mlp, [params, X, Y], wrt="params", grad=wrong)
