@@ -22,7 +22,7 @@ from .differentiate import backward
 from .errors import ShapeError, SymdiffError, UnknownCallError, UnsupportedSyntaxError
 from .ir import Graph, Identity, Value, array_op
 from .ops import OPS, array
-from .resolve import BINARY_OPERATORS, STATIC_OPERATORS, UNARY_OPERATORS, Resolver
+from .resolve import BINARY_OPERATORS, NOT_CONSTANT, STATIC_OPERATORS, UNARY_OPERATORS, Resolver
 from .scalar import stop_gradient
 from .source import FunctionSource, TransformSpec
 from .static import (
@@ -30,7 +30,7 @@ from .static import (
     sequence, subscript, truth, unrolled,
 )
 from .trees import TreeDef, leaf_names, unflatten
-from .validate import Constant, Method, ValueAttribute, validate
+from .validate import Constant, Method, validate
 
 _FOLD = {
     "operator.add": operator.add,
@@ -256,7 +256,11 @@ class Builder:
             return self.env[node.id]
         found, live = self.resolver.lookup(node.id)
         if not found:
-            return self.resolver.constant(node.id)
+            value = self.resolver.constant(node.id)
+            if value is NOT_CONSTANT:
+                refuse(self.graph, f"`{node.id}` has no value here: it is not assigned on this path, or is a "
+                       "builtin used as a value", "Assign it on every path before using it.")
+            return value
         return self.outside(self.resolver.fetcher(node.id), node.id, live)
 
     def _elements(self, nodes) -> list:
@@ -301,7 +305,7 @@ class Builder:
         result = True
         for op, comparator in zip(node.ops, node.comparators):
             right = self.expr(comparator)
-            if isinstance(left, Value) or isinstance(right, Value):
+            if (isinstance(left, Value) or isinstance(right, Value)) and not isinstance(op, (ast.Is, ast.IsNot)):
                 return self.compare_arrays(type(op).__name__, left, right)
             result = compare(type(op).__name__, left, right, self.graph)
             if not result:

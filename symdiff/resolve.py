@@ -21,8 +21,12 @@ from .static import BUILTINS
 MODULE_CONSTANTS = {"numpy.pi": math.pi, "numpy.e": math.e, "math.pi": math.pi, "math.e": math.e,
                     "torch.pi": math.pi, "torch.e": math.e}
 CONTEXTS = {"torch.no_grad", "torch.inference_mode"}  # blocks whose values are constants
-_LIBRARIES = {"numpy", "torch", "scipy", "symdiff", "jax", "math", "builtins"}  # never inlined, but:
+_LIBRARIES = {"numpy", "torch", "scipy", "symdiff", "jax", "autograd", "math", "builtins"}  # never inlined, but:
 _USER_CODE_IN_LIBRARIES = ("symdiff.examples",)
+
+#: Libraries whose functions mean numpy's and scipy's (autograd's and JAX's numpy wrappers).
+_SPELLINGS = {"autograd.numpy.": "numpy.", "autograd.scipy.": "scipy.", "jax.numpy.": "numpy.",
+              "jax.scipy.": "scipy.", "jax.nn.": "symdiff.functional."}
 
 BINARY_OPERATORS = {
     ast.Add: "operator.add",
@@ -83,7 +87,8 @@ class Resolver:
         if root in self.source.imports:
             found.append(self.source.imports[root] + suffix)
         found.append(path)
-        return found
+        return found + [alias + name[len(prefix):] for name in found for prefix, alias in _SPELLINGS.items()
+                        if name.startswith(prefix)]
 
     def call(self, path: str) -> str | None:
         """The OPS entry a call to `path` means, or None."""
