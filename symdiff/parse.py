@@ -24,12 +24,12 @@ from .ir import Graph, Identity, Value, array_op
 from .ops import OPS, array
 from .resolve import BINARY_OPERATORS, NOT_CONSTANT, STATIC_OPERATORS, UNARY_OPERATORS, Resolver
 from .scalar import stop_gradient
-from .source import FunctionSource, TransformSpec
+from .source import FunctionSource, TransformSpec, lambda_def
 from .static import (
-    BUILTINS, MAX_UNROLL, LOOPS_HINT, Function, Outside, Record, compare, container_method, dimension, refuse,
+    BUILTINS, LOOPS_HINT, MAX_UNROLL, Function, Local, Outside, Record, compare, container_method, dimension, refuse,
     sequence, subscript, truth, unrolled,
 )
-from .trees import TreeDef, leaf_names, unflatten
+from .trees import TreeDef, identifier, leaf_names, unflatten
 from .validate import Constant, Method, validate
 
 _FOLD = {
@@ -57,6 +57,8 @@ def signature_of(value):
         return ("dict", type(value), tuple(value))
     if isinstance(value, (list, tuple)):
         return ("sequence", type(value), len(value))
+    if inspect.ismethod(value):  # a new object at each attribute read
+        return ("method", id(value.__func__))
     if callable(value):
         return ("function", id(value))
     return ("object", type(value))
@@ -150,6 +152,8 @@ class Builder:
             return self.loop(stmt, None, constant)
         elif isinstance(stmt, ast.Assert):
             self.check(stmt)
+        elif isinstance(stmt, ast.FunctionDef):
+            self.env[stmt.name] = Local(stmt, self)
         elif isinstance(stmt, ast.Raise):
             refuse(self.graph, "this `raise` is reached for these arguments",
                    "symdiff decides the function's branches when it compiles: check the arguments' shapes.")
@@ -362,6 +366,12 @@ class Builder:
         self.comprehension(node, lambda: out.__setitem__(self.expr(node.key), self.expr(node.value)))
         return out
 
+    def _Lambda(self, node):
+        key = ("lambda", id(node))
+        if key not in self.inputs.memo:
+            self.inputs.memo[key] = lambda_def(node)
+        return Local(self.inputs.memo[key], self)
+
     def _Attribute(self, node):
         target = self.resolved[node]
         if isinstance(target, Constant):
@@ -398,6 +408,7 @@ class Builder:
         """A value read from outside the function, as the body sees it: arrays become inputs read
         at each call, containers hold such values, functions are called, other objects are read
         attribute by attribute; everything read is guarded by its signature."""
+        label = identifier(label)
         key = (label, id(live))
         if key in self.inputs.memo:
             return self.inputs.memo[key]
@@ -494,7 +505,12 @@ class Builder:
         return self.call_value(self.attribute(receiver, attr), args, kwargs, call)
 
     def call_value(self, func, args: list, kwargs: dict, call: str):
-        """A call of a function held by a value (a parameter's default, an outside object's method)."""
+        """A call of a function held by a value (a parameter's default, an outside object's method, a
+        function defined in the body)."""
+        if isinstance(func, Local):
+            callee = dataclasses.replace(func.builder.source, name=func.tree.name, tree=func.tree, within=call)
+            self.inputs.validated.setdefault(id(func.tree), (func.tree, func.builder.resolved))
+            return self.inline(callee, args, kwargs, scope=func.builder.env)
         if not isinstance(func, Function):
             if not callable(func) or isinstance(func, (Value, Outside, Record)):
                 refuse(self.graph, f"this calls {type(func).__name__} {func!r}, which is not a function")
@@ -508,8 +524,9 @@ class Builder:
                                    location=self.graph.location, hint="See the README for the supported calls.")
         return self.call_target(target, args, kwargs, call)
 
-    def inline(self, callee: FunctionSource, args: list, kwargs: dict):
-        """A call to a plain Python function: its body evaluated on the arguments."""
+    def inline(self, callee: FunctionSource, args: list, kwargs: dict, scope: dict | None = None):
+        """A call to a plain Python function: its body evaluated on the arguments (in `scope`, the
+        names of the body that defined it, for a function defined in a body)."""
         if callee.name in self.active:
             raise UnsupportedSyntaxError(
                 f"`{callee.name}` calls itself (through {' -> '.join(self.active)})",
@@ -517,6 +534,7 @@ class Builder:
                 hint="symdiff inlines helper functions; recursion has no fixed size to unroll.",
             )
         builder = Builder(callee, self.graph, self.active, helper=True, inputs=self.inputs, call=self.call)
+        builder.env.update(scope or {})
         builder.env.update(builder.arguments(args, kwargs))
         return builder.run()
 

@@ -155,7 +155,7 @@ def _find_def(module: ast.Module, name: str, firstlineno: int | None, filename: 
 
 
 def _find_lambda(module: ast.Module, code, filename: str, text: str) -> ast.FunctionDef:
-    """The `lambda` of a code object, as the `def` it stands for (`def <lambda>(x): return body`)."""
+    """The `lambda` of a code object, as the `def` it stands for."""
     params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
     candidates = [
         node for node in ast.walk(module)
@@ -164,7 +164,11 @@ def _find_lambda(module: ast.Module, code, filename: str, text: str) -> ast.Func
     ]
     if not candidates:
         raise SourceError(f"the source of a lambda on line {code.co_firstlineno} of {filename} was not found")
-    node = candidates[0]
+    return lambda_def(candidates[0])
+
+
+def lambda_def(node: ast.Lambda) -> ast.FunctionDef:
+    """A `lambda` as the `def` it stands for (`def <lambda at line 3>(x): return body`)."""
     body = [ast.copy_location(ast.Return(node.body), node.body)]
     tree = ast.FunctionDef(name=f"<lambda at line {node.lineno}>", args=node.args, body=body, decorator_list=[])
     return ast.copy_location(tree, node)

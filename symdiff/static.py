@@ -54,6 +54,14 @@ class Function:
         self.obj, self.bound = obj, bound
 
 
+class Local:
+    """A function defined in the body (`def` or `lambda`, as a `def`): it reads the names of the
+    builder that defined it, as they are when it is called."""
+
+    def __init__(self, tree, builder):
+        self.tree, self.builder = tree, builder
+
+
 def is_array(value) -> bool:
     return isinstance(value, Value)
 

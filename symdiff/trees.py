@@ -107,10 +107,11 @@ def unflatten(tree: TreeDef, leaves, make_static=lambda tree: tree.value,
 
 def leaf_names(name: str, tree: TreeDef) -> list[str]:
     """Readable identifiers for the leaves of parameter `name`: `params_0_W`."""
-    return [_identifier("_".join([name, *map(str, path)])) for path in tree.paths()]
+    return [identifier("_".join([name, *map(str, path)])) for path in tree.paths()]
 
 
-def _identifier(text: str) -> str:
+def identifier(text: str) -> str:
+    """`text` made a Python identifier (other characters become `_`)."""
     text = re.sub(r"\W", "_", text)
     return text if text.isidentifier() else f"_{text}"
 

@@ -32,10 +32,8 @@ _REFUSED = {
     ast.Nonlocal: ("a `nonlocal` statement", "Pass the value as a parameter."),
     ast.Import: ("an import inside the function", "Import at the top of the module."),
     ast.ImportFrom: ("an import inside the function", "Import at the top of the module."),
-    ast.FunctionDef: ("a nested function", "Define helpers at module level (or in the enclosing factory function)."),
     ast.AsyncFunctionDef: ("a nested function", "Define helpers at module level."),
     ast.ClassDef: ("a class definition", "Define classes outside the function."),
-    ast.Lambda: ("a lambda", "Define the helper with `def` or `lambda` outside the function."),
     ast.SetComp: ("a set comprehension", "Use a list."),
     ast.Set: ("a set", "Use a list or a tuple."),
     ast.JoinedStr: ("an f-string", "Strings are only allowed as constant arguments (and in `print`)."),
@@ -184,6 +182,24 @@ class Validator(ast.NodeVisitor):
         self.visit(node.test)
         self.statements(node.body)
         self.statements(node.orelse)
+
+    def visit_FunctionDef(self, node):
+        """A function defined in the body: checked in the body's scope, inlined where it is called."""
+        if node.decorator_list:
+            self.refuse(node.decorator_list[0], "a decorated nested function", "Define it at module level.")
+        self.local_names.add(node.name)
+        self._local_function(node.args)
+        self.statements(node.body)
+
+    def visit_Lambda(self, node):
+        self._local_function(node.args)
+        self.visit(node.body)
+
+    def _local_function(self, args: ast.arguments) -> None:
+        for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
+            self.visit(default)
+        for arg in args.posonlyargs + args.args + [a for a in (args.vararg, args.kwarg) if a] + args.kwonlyargs:
+            self.local_names.add(arg.arg)
 
     # -- expressions --------------------------------------------------------------------------
     def visit_Constant(self, node):

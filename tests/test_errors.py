@@ -76,11 +76,6 @@ def f(x, w):
     z[0] = 1.0
     return bce(z, z)
 """, UnsupportedSyntaxError, "z[0] = 1.0", "subscript assignment", "new array"),
-    "lambda": ("""
-def f(x, w):
-    g = lambda v: v @ w
-    return bce(g(x), x)
-""", UnsupportedSyntaxError, "g = lambda v: v @ w", "lambda", "def"),
     "**kwargs": ("""
 def f(x, w, **options):
     return bce(x @ w, x @ w)

@@ -197,8 +197,12 @@ def test_bound_methods_read_self_at_call_time():
     np.testing.assert_allclose(g(X), fd_gradient(m.loss, [X], 0), rtol=1e-6)
     m.W = m.W * 2  # arrays of self are read at each call
     np.testing.assert_allclose(g(X), fd_gradient(m.loss, [X], 0), rtol=1e-6)
+    assert len(g.derivations) == 1 and len(g._functions) == 1
     m.power = 4  # a changed Python value derives again
     np.testing.assert_allclose(g(X), fd_gradient(m.loss, [X], 0), rtol=1e-6)
+    derived = g.derivations[next(iter(g.derivations))]
+    g(X)
+    assert g.derivations[next(iter(g.derivations))] is derived  # and only once
 
 
 def test_decorated_methods_take_self():
@@ -289,6 +293,23 @@ def test_factory_closures_and_lambda_helpers(tmp_path):
     w = rng(10).standard_normal(3)
     assert symdiff.check_grad(loss, [w]) < 1e-5
     assert_grad(module.uses_d2l, [X])
+
+
+def local_functions(params, x):
+    act = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+
+    def layer(h, W, b, scale=1.0):
+        return act(h @ W + b) * scale
+
+    h = x
+    for W, b in params:
+        h = layer(h, W, b)
+    return np.sum(h) + np.sum(layer(x, *params[0], scale=2.0))
+
+
+def test_functions_defined_in_the_body():
+    params = [(rng(i).standard_normal((3, 3)), rng(i + 5).standard_normal(3)) for i in range(2)]
+    assert_tree_close(symdiff.grad(local_functions)(params, X), tree_fd(local_functions, [params, X], 0))
 
 
 # -- 5. defaults and calls ---------------------------------------------------------------------
