@@ -400,18 +400,21 @@ def export(fn, path=None, *, wrt=None, shapes=None, name=None, kinds=DEFAULT_KIN
     if name:
         derivation.name = name
     if command is None:
-        command = _export_command(derivation, shapes, path)
+        command = _export_command(derivation, shapes, path, wrt)
     source = export_source([derivation], kinds, command)
     if path is not None:
         write_atomically(path, source)
     return source
 
 
-def _export_command(derivation: Derivation, shapes: dict | None, path) -> str:
-    """A `symdiff export` command line that regenerates the module."""
+def _export_command(derivation: Derivation, shapes: dict | None, path, wrt=None) -> str:
+    """A `symdiff export` command line that regenerates the module (for tree shapes, which the
+    command line does not take, the Python call)."""
     info = derivation.source_info
     module = (info.globals or {}).get("__name__")
     target = f"{module}:{info.name}" if module and module != "__main__" else f"{info.filename}:{info.name}"
+    if any(_shape_tree(s)[1].kind != "leaf" for s in (shapes or {}).values()):
+        return f"symdiff.export({target!r}, shapes={shapes!r}, wrt={wrt!r})"
     parts = ["symdiff", "export", target, "--wrt", ",".join(derivation.wrt.names)]
     for param, shape in (shapes or {}).items():
         shape = (shape,) if isinstance(shape, (str, int)) else shape

@@ -1,9 +1,11 @@
 """What a name in the user's function refers to, without running the function.
 
 A dotted call target (`np.matmul`, `F.binary_cross_entropy_with_logits`, an alias from
-`from ... import ... as ...`) resolves, in order, through the live module namespace, the module's
-import statements read from its source, and finally the dotted name as written: so torch-spelled
-code resolves on a machine without torch.
+`from ... import ... as ...`, `matmul = np.matmul`) resolves, in order, through the live closure
+and module namespace, the module's import statements read from its source, and finally the dotted
+name as written: so torch-spelled code resolves on a machine without torch. autograd's and JAX's
+numpy wrappers mean numpy's functions. Free names are looked up in the live closure cells and
+module namespace each time they are read (`lookup`, `fetcher`), so values are current at each call.
 """
 from __future__ import annotations
 

@@ -169,6 +169,15 @@ def test_derive_and_export_take_tree_shapes():
     d = symdiff.derive(mlp, shapes={"params": [(("D", "H"), ("H",)), (("H", "K"), ("K",))], "x": ("N", "D"),
                                     "y": ("N", "K")})
     assert set(d.gradients) == {"params_0_0", "params_0_1", "params_1_0", "params_1_1"}
+    params = init_mlp([3, 4, 2])
+    leaves = [a for layer in params for a in layer]
+    for got, expected in zip(d.function(*leaves, X, Y), (a for t in symdiff.grad(mlp)(params, X, Y) for a in t)):
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+    source = symdiff.export(mlp, wrt="params", kinds=("grad",),
+                            shapes={"params": [(("D", "H"), ("H",)), (("H", "K"), ("K",))], "x": ("N", "D"),
+                                    "y": ("N", "K")})
+    assert "def grad_mlp(params_0_0, params_0_1, params_1_0, params_1_1, x, y)" in source
+    assert "symdiff.export(" in source  # the command line takes no tree shapes: the Python call
 
 
 def test_derive_and_tree_shapes_nested():
