@@ -235,6 +235,8 @@ class Transformed:
         self.source = FunctionSource.from_function(fn.__func__ if bound else fn)
         self._bound = {self.source.params[0]: fn.__self__} if bound else {}
         self.params = [p for p in self.source.params if p not in self._bound]
+        if wrt is None and self.params[:1] == ["self"] and len(self.params) > 1:
+            wrt = 1  # a method decorated in its class: the first parameter after `self`
         self.wrt = resolve_wrt(wrt, self.params, f"`{self.source.name}` ")
         self.spec = TransformSpec(kind, self.source, self.wrt.names, self.wrt.single, has_aux)
         self.derivations: dict = {}

@@ -219,7 +219,7 @@ def test_decorated_methods_take_self():
         def __init__(self, W):
             self.W = W
 
-        @symdiff.grad(wrt="x")
+        @symdiff.grad
         def loss(self, x):
             return np.tanh(x @ self.W).sum()
 
