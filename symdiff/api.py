@@ -20,7 +20,8 @@ from .errors import InputTypeError, SymdiffError, WrtError
 from .export import DEFAULT_KINDS, export_source, write_atomically
 from .ir import Graph
 from .optimize import stabilize
-from .parse import parse, signature_of
+from .outside import signature_of
+from .parse import parse
 from .shapes import Dims
 from .source import FunctionSource, TransformSpec, annotated_shapes
 from .trees import LEAF, TreeDef, is_tree, leaf_names

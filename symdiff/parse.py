@@ -2,10 +2,8 @@
 
 The builder evaluates the body as Python would, with IR `Value`s in place of arrays and plain
 Python values (see `static`) for everything known when it compiles: loops over those unroll,
-branches on them are decided, helpers are inlined. Arrays the function reads from outside its
-parameters (module-level and closure names, `self`'s attributes) become extra inputs of the
-generated code, fetched at each call; the other outside values it reads are recorded with their
-signature, so that a call seeing a different one derives again (`Inputs`).
+branches on them are decided, helpers and functions defined in the body are inlined. What the
+function reads from outside its parameters is read at each call (see `outside`).
 """
 from __future__ import annotations
 
@@ -13,15 +11,15 @@ import ast
 import dataclasses
 import inspect
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
 import sympy as sp
 
 from .differentiate import backward
 from .errors import ShapeError, SymdiffError, UnknownCallError, UnsupportedSyntaxError
 from .ir import Graph, Identity, Value, array_op
 from .ops import OPS, array
+from .outside import Inputs
 from .resolve import BINARY_OPERATORS, NOT_CONSTANT, STATIC_OPERATORS, UNARY_OPERATORS, Resolver
 from .scalar import stop_gradient
 from .source import FunctionSource, TransformSpec, lambda_def
@@ -29,7 +27,7 @@ from .static import (
     BUILTINS, LOOPS_HINT, MAX_UNROLL, Function, Local, Outside, Record, compare, container_method, dimension, refuse,
     sequence, subscript, truth, unrolled,
 )
-from .trees import TreeDef, identifier, leaf_names, unflatten
+from .trees import TreeDef, leaf_names, unflatten
 from .validate import Constant, Method, validate
 
 _FOLD = {
@@ -44,35 +42,6 @@ _FOLD = {
     "operator.mod": operator.mod,
 }
 _ARRAY_ATTRIBUTES = ("shape", "ndim", "size")
-
-
-def signature_of(value):
-    """What a value read from outside the function must keep for a derivation to stay valid: an
-    array's rank and dtype, a Python value itself, a container's type and keys, a function's identity."""
-    if isinstance(value, np.ndarray):
-        return ("array", value.ndim, value.dtype)
-    if isinstance(value, (bool, int, float, str, type(None), np.generic)):
-        return ("value", type(value), value)
-    if isinstance(value, dict):
-        return ("dict", type(value), tuple(value))
-    if isinstance(value, (list, tuple)):
-        return ("sequence", type(value), len(value))
-    if inspect.ismethod(value):  # a new object at each attribute read
-        return ("method", id(value.__func__))
-    if callable(value):
-        return ("function", id(value))
-    return ("object", type(value))
-
-
-@dataclass
-class Inputs:
-    """What a function reads from outside its parameters, to read again at each call: `fetch(call)`
-    gives the current value from the call's arguments (by name) or the function's namespace."""
-
-    externals: list = field(default_factory=list)  # (fetch, parameter symbol) of each array read
-    guards: list = field(default_factory=list)  # (fetch, signature_of(value)) of everything read
-    memo: dict = field(default_factory=dict)
-    validated: dict = field(default_factory=dict)  # each function's validation, by its AST
 
 
 class _Signal:
@@ -405,35 +374,8 @@ class Builder:
         refuse(self.graph, f"unsupported syntax: the attribute `.{attr}` of {type(base).__name__} {base!r}")
 
     def outside(self, fetch, label: str, live, bound: Outside | None = None):
-        """A value read from outside the function, as the body sees it: arrays become inputs read
-        at each call, containers hold such values, functions are called, other objects are read
-        attribute by attribute; everything read is guarded by its signature."""
-        label = identifier(label)
-        key = (label, id(live))
-        if key in self.inputs.memo:
-            return self.inputs.memo[key]
-        self.inputs.guards.append((fetch, signature_of(live)))
-        if isinstance(live, (np.ndarray, np.generic)) and live.dtype.kind in "biuf" and not isinstance(live, np.bool_):
-            if isinstance(live, np.generic):
-                value = live.item()
-            else:
-                dims = self.graph.dims
-                shape = tuple(dims.symbol(f"_{label}_{axis}", hint=n, flexible=True) for axis, n in enumerate(live.shape))
-                value = self.graph.param(label, shape)
-                self.inputs.externals.append((fetch, value.symbol))
-        elif isinstance(live, (bool, int, float, str, type(None), np.bool_)):
-            value = live
-        elif isinstance(live, dict):
-            value = {k: self.outside(lambda call, k=k: fetch(call)[k], f"{label}_{k}", v) for k, v in live.items()}
-        elif isinstance(live, (list, tuple)):
-            items = [self.outside(lambda call, i=i: fetch(call)[i], f"{label}_{i}", v) for i, v in enumerate(live)]
-            value = type(live)(*items) if hasattr(live, "_fields") else type(live)(items)
-        elif callable(live) and not isinstance(live, type):
-            value = Function(live, bound)
-        else:
-            value = Outside(fetch, label, live)
-        self.inputs.memo[key] = value
-        return value
+        """A value read from outside the function (see `outside.Inputs.read`)."""
+        return self.inputs.read(self.graph, fetch, label, live, bound)
 
     def index(self, node: ast.expr):
         if isinstance(node, ast.Slice):
