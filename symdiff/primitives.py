@@ -10,7 +10,6 @@ the full shape.
 """
 from __future__ import annotations
 
-import ast
 
 import sympy as sp
 

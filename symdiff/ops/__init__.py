@@ -11,6 +11,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
+import sympy as sp
+
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value
 
@@ -84,11 +86,17 @@ EXAMPLES: list[Example] = []
 
 
 def array(graph, value, what: str) -> Value:
-    """`value` as an array operand: numbers become constants; anything else is refused."""
+    """`value` as an array operand: numbers and dimensions (`x.shape[0]`, a SymPy expression of
+    dimension symbols) become constants; anything else is refused."""
     if isinstance(value, Value):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float, sp.Expr)) and not isinstance(value, bool):
         return graph.const(value)
+    if isinstance(value, (list, tuple, dict)):
+        raise UnsupportedSyntaxError(
+            f"{what} must be an array or a number, not a {type(value).__name__} of {len(value)} items",
+            location=graph.location,
+            hint="Index or unpack it (`params[0]`, `W, b = params`), or stack it (`np.stack(...)`).")
     raise UnsupportedSyntaxError(
         f"{what} must be an array or a number, not {value!r}", location=graph.location
     )
