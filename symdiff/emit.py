@@ -22,7 +22,7 @@ from .ir import ArrayOp
 from .ops.elementwise import NUMPY_FUNCTIONS
 from .optimize import Program
 from .printing import ordered_terms
-from .scalar import half_step, maximum, minimum, nonnegative, signum, step
+from .scalar import equal, half_step, maximum, minimum, nonnegative, signum, step
 
 _NP_FUNCTIONS = {
     **NUMPY_FUNCTIONS,
@@ -114,6 +114,8 @@ class Lowering:
             return ast.Compare(self(expr.lhs), [_COMPARE[type(expr)]()], [self(expr.rhs)])
         if isinstance(expr, (step, half_step)):  # the derivatives of relu and of maximum
             return _call(_np("heaviside"), self(expr.args[0]), _const(0 if isinstance(expr, step) else 0.5))
+        if isinstance(expr, equal):
+            return ast.Compare(self(expr.args[0]), [ast.Eq()], [self(expr.args[1])])
         if isinstance(expr, nonnegative):
             return ast.Compare(self(expr.args[0]), [ast.GtE()], [ast.Constant(0)])
         if expr.func in _NP_FUNCTIONS:

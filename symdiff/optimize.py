@@ -15,7 +15,7 @@ import sympy as sp
 
 from .errors import Location
 from .ir import ArrayOp, Graph
-from .primitives import Copy, Full, ReduceSum
+from .primitives import Copy, Full, Reduction
 from .scalar import absolute, log1p, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient
 
 # -- stabilization ---------------------------------------------------------------------------
@@ -281,9 +281,9 @@ def _filled(graph: Graph, s, value: sp.Expr) -> sp.Expr:
 
 
 def _array_op(graph: Graph, op: ArrayOp) -> ArrayOp:
-    """A sum over every axis is written with no axes (`x.sum()`)."""
-    if isinstance(op, ReduceSum) and not op.static[1] and len(op.static[0]) == len(graph[op.args[0]].shape):
-        return ReduceSum(op.args[0], sp.Tuple(), sp.false)
+    """A reduction over every axis is written with no axes (`x.sum()`)."""
+    if isinstance(op, Reduction) and not op.static[1] and len(op.static[0]) == len(graph[op.args[0]].shape):
+        return type(op)(op.args[0], sp.Tuple(), sp.false)
     return op
 
 

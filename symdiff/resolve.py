@@ -18,7 +18,8 @@ from .ops import OPS
 from .source import FunctionSource, TransformSpec
 
 MODULE_CONSTANTS = {"numpy.pi": math.pi, "numpy.e": math.e, "math.pi": math.pi, "math.e": math.e,
-                    "torch.pi": math.pi, "torch.e": math.e}
+                    "torch.pi": math.pi, "torch.e": math.e, "numpy.inf": math.inf, "math.inf": math.inf,
+                    "torch.inf": math.inf}
 CONTEXTS = {"torch.no_grad", "torch.inference_mode"}  # blocks whose values are constants
 _LIBRARIES = {"numpy", "torch", "scipy", "symdiff", "jax", "math", "builtins"}  # never inlined, but:
 _USER_CODE_IN_LIBRARIES = ("symdiff.examples",)

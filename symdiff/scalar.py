@@ -104,6 +104,13 @@ class stop_gradient(_Real):
         return sp.S.Zero
 
 
+class equal(_Real):
+    """1 where a == b, else 0 (a boolean mask): where a reduction attains its maximum or minimum."""
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
+
+
 class nonnegative(_Real):
     """1 where x >= 0, else 0 (a boolean mask); only produced when lowering, never differentiated."""
 
