@@ -22,11 +22,12 @@ from .ir import ArrayOp
 from .ops.elementwise import NUMPY_FUNCTIONS
 from .optimize import Program
 from .printing import ordered_terms
-from .scalar import equal, half_step, maximum, minimum, nonnegative, signum, step
+from .scalar import equal, half_step, inf_at_zero, sqrt0, maximum, minimum, nonnegative, signum, step
 
 _NP_FUNCTIONS = {
     **NUMPY_FUNCTIONS,
     signum: "sign",
+    sqrt0: "sqrt",
     sp.Abs: "abs",  # SymPy's own, should simplification create them after the graph is built
     sp.sign: "sign",
 }
@@ -114,6 +115,9 @@ class Lowering:
             return ast.Compare(self(expr.lhs), [_COMPARE[type(expr)]()], [self(expr.rhs)])
         if isinstance(expr, (step, half_step)):  # the derivatives of relu and of maximum
             return _call(_np("heaviside"), self(expr.args[0]), _const(0 if isinstance(expr, step) else 0.5))
+        if isinstance(expr, inf_at_zero):
+            x = self(expr.args[0])
+            return _call(_np("where"), ast.Compare(x, [ast.Eq()], [ast.Constant(0)]), _np("inf"), x)
         if isinstance(expr, equal):
             return ast.Compare(self(expr.args[0]), [ast.Eq()], [self(expr.args[1])])
         if isinstance(expr, nonnegative):

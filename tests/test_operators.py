@@ -253,6 +253,45 @@ def test_kink_conventions_match_torch():
     np.testing.assert_array_equal(gb, [1.0, 0.5, 0.0])
 
 
+def row_max(x):
+    return np.max(x, axis=1).sum()
+
+
+def largest(x):
+    return x.max()
+
+
+def product(x):
+    return np.prod(x)
+
+
+def row_products(x):
+    return np.prod(x, axis=1).sum()
+
+
+def row_norms(x):
+    return np.linalg.norm(x, axis=1).sum()
+
+
+def row_stds(x):
+    return np.std(x, axis=1).sum()
+
+
+def test_reduction_kinks_match_torch():
+    """Ties of a maximum share the gradient evenly (torch's amax); a product's gradient is the product
+    of the other elements, zeros included; norms and standard deviations have gradient 0 at 0."""
+    ties = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
+    np.testing.assert_allclose(symdiff.grad(row_max)(ties), [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    np.testing.assert_allclose(symdiff.grad(largest)(ties), [[0, 0.5, 0.5], [0, 0, 0]])
+    x = np.array([[0.0, 3.0, 2.0], [1.0, 5.0, 2.0]])
+    np.testing.assert_array_equal(symdiff.grad(product)(x), [[60, 0, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(symdiff.grad(row_products)(x), [[6, 0, 0], [10, 2, 5]])
+    np.testing.assert_array_equal(symdiff.grad(product)(np.array([0.0, 2.0, 0.0])), [0, 0, 0])
+    flat = np.array([[0.0, 0.0, 0.0], [3.0, 0.0, 4.0]])
+    np.testing.assert_allclose(symdiff.grad(row_norms)(flat), [[0, 0, 0], [0.6, 0, 0.8]])
+    np.testing.assert_array_equal(symdiff.grad(row_stds)(np.ones((2, 3)))[0], [0, 0, 0])
+
+
 # -- spellings -------------------------------------------------------------------------------
 
 SPELLINGS = {

@@ -9,7 +9,8 @@ from . import EXAMPLES, array, constant, defop, example
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value, normalize_axes
 from ..primitives import ReduceMax, ReduceMin
-from ..scalar import absolute
+from ..scalar import absolute, sqrt0
+from .reductions import unsupported
 
 
 def _extremum(x: Value, largest: bool, axes: tuple, keepdims: bool) -> Value:
@@ -19,12 +20,12 @@ def _extremum(x: Value, largest: bool, axes: tuple, keepdims: bool) -> Value:
 
 def vector_norm(graph, x: Value, ord, axes: tuple, keepdims: bool) -> Value:
     """The `ord`-norm of `x` over `axes`: (sum |x|**ord)**(1/ord), the largest |x| for inf, the
-    smallest for -inf."""
+    smallest for -inf. The gradient of the 2-norm at 0 is 0, as in torch."""
     if isinstance(ord, bool) or not isinstance(ord, (int, float)) or not (ord > 0 or ord == -math.inf):
         raise UnsupportedSyntaxError(f"the vector norm of order {ord!r} is not supported", location=graph.location,
                                      hint="Give an order p > 0, math.inf or -math.inf.")
     if ord == 2:
-        return (x**2).sum(axis=axes, keepdims=keepdims).apply(sp.sqrt, label=f"norm({x.label})")
+        return (x**2).sum(axis=axes, keepdims=keepdims).apply(sqrt0, label=f"norm({x.label})")
     magnitude = x.apply(absolute)
     if math.isinf(ord):
         return _extremum(magnitude, ord > 0, axes, keepdims)
@@ -76,15 +77,13 @@ def np_norm(graph, x, ord=None, axis=None, keepdims=False):
 
 @defop("torch.linalg.norm")
 def torch_linalg_norm(graph, A, ord=None, dim=None, keepdim=False, *, out=None, dtype=None):
-    constant(graph, out, "`out`", allowed=(None,))
-    constant(graph, dtype, "`dtype`", allowed=(None,))
+    unsupported(graph, out=out, dtype=dtype)
     return linalg_norm(graph, A, ord, dim, keepdim)
 
 
 @defop("torch.linalg.vector_norm")
 def torch_vector_norm(graph, x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
-    constant(graph, out, "`out`", allowed=(None,))
-    constant(graph, dtype, "`dtype`", allowed=(None,))
+    unsupported(graph, out=out, dtype=dtype)
     x = array(graph, x, "`x`")
     axes = normalize_axes(graph, constant(graph, dim, "`dim`"), x.ndim)
     return vector_norm(graph, x, constant(graph, ord, "`ord`"), axes, bool(constant(graph, keepdim, "`keepdim`")))
@@ -93,8 +92,7 @@ def torch_vector_norm(graph, x, ord=2, dim=None, keepdim=False, *, dtype=None, o
 @defop("torch.norm", "method.norm")
 def torch_norm(graph, input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm: a vector norm over `dim` (every axis by default); 'fro' is the 2-norm."""
-    constant(graph, out, "`out`", allowed=(None,))
-    constant(graph, dtype, "`dtype`", allowed=(None,))
+    unsupported(graph, out=out, dtype=dtype)
     p = constant(graph, p, "`p`")
     if p == "nuc":
         raise UnsupportedSyntaxError("the nuclear norm is not supported: it needs singular values",

@@ -8,7 +8,7 @@ from . import EXAMPLES, array, constant, defop, example, refuse, register
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value, elementwise, normalize_axes
 from ..primitives import CumProd, CumSum, ReduceMax, ReduceMin, ReduceProd
-from ..scalar import maximum, minimum
+from ..scalar import maximum, minimum, sqrt0
 
 
 def _axes(graph, axis, dim):
@@ -17,10 +17,14 @@ def _axes(graph, axis, dim):
     return constant(graph, axis if dim is None else dim, "the axis")
 
 
-def _unsupported(graph, **arguments) -> None:
-    """Refuse numpy's and torch's arguments that change what is computed (`out`, `dtype`, `where`...)."""
+def unsupported(graph, **arguments) -> None:
+    """Refuse the arguments of numpy's and torch's reductions that symdiff does not take (`out`,
+    `dtype`, `where`, `initial`...), unless left at None."""
     for name, value in arguments.items():
-        constant(graph, value, f"`{name}`", allowed=(None,))
+        if value is not None:
+            raise UnsupportedSyntaxError(
+                f"`{name}=` is not supported here", location=graph.location,
+                hint=f"Leave out `{name}=`: the reduction runs over the whole input, in its own dtype.")
 
 
 def _size(x: Value, axes: tuple) -> sp.Expr:
@@ -39,7 +43,7 @@ def reduce_sum(graph, a, axis, keepdims, mean: bool) -> Value:
 
 def _numpy_reduction(mean: bool):
     def impl(graph, a, axis=None, dtype=None, out=None, keepdims=False):
-        _unsupported(graph, dtype=dtype, out=out)
+        unsupported(graph, dtype=dtype, out=out)
         return reduce_sum(graph, a, axis, keepdims, mean)
 
     return impl
@@ -47,7 +51,7 @@ def _numpy_reduction(mean: bool):
 
 def _torch_reduction(mean: bool):
     def impl(graph, input, dim=None, keepdim=False, *, dtype=None):
-        _unsupported(graph, dtype=dtype)
+        unsupported(graph, dtype=dtype)
         return reduce_sum(graph, input, dim, keepdim, mean)
 
     return impl
@@ -55,7 +59,7 @@ def _torch_reduction(mean: bool):
 
 def _method_reduction(mean: bool):
     def impl(graph, self, axis=None, dtype=None, out=None, keepdims=False, *, dim=None, keepdim=False):
-        _unsupported(graph, dtype=dtype, out=out)
+        unsupported(graph, dtype=dtype, out=out)
         return reduce_sum(graph, self, _axes(graph, axis, dim), keepdims or keepdim, mean)
 
     return impl
@@ -87,7 +91,7 @@ _ELEMENTWISE = {ReduceMax: maximum, ReduceMin: minimum}
 
 def _numpy_extremum(op):
     def impl(graph, a, axis=None, out=None, keepdims=False, initial=None, where=None):
-        _unsupported(graph, out=out, initial=initial, where=where)
+        unsupported(graph, out=out, initial=initial, where=where)
         return reduce(graph, op, a, axis, keepdims)
 
     return impl
@@ -95,7 +99,7 @@ def _numpy_extremum(op):
 
 def _torch_amax(op):
     def impl(graph, input, dim=(), keepdim=False, *, out=None):
-        _unsupported(graph, out=out)
+        unsupported(graph, out=out)
         return reduce(graph, op, input, None if dim == () else dim, keepdim)
 
     return impl
@@ -105,7 +109,7 @@ def _torch_max(op):
     """torch.max(x), torch.max(x, dim) (its `.values`) and torch.max(x, other) (elementwise)."""
 
     def impl(graph, input, dim=None, keepdim=False, *, other=None, out=None):
-        _unsupported(graph, out=out)
+        unsupported(graph, out=out)
         if isinstance(dim, Value) or other is not None:
             a, b = array(graph, input, "`input`"), array(graph, dim if other is None else other, "`other`")
             return _elementwise_extremum(op, a, b)
@@ -122,7 +126,7 @@ def _elementwise_extremum(op, a: Value, b: Value) -> Value:
 def _method_extremum(op):
     def impl(graph, self, axis=None, out=None, keepdims=False, initial=None, where=None, *, dim=None,
              keepdim=False):
-        _unsupported(graph, out=out, initial=initial, where=where)
+        unsupported(graph, out=out, initial=initial, where=where)
         if isinstance(axis, Value):  # torch's x.max(other)
             return _elementwise_extremum(op, array(graph, self, "the array"), axis)
         return reduce(graph, op, self, _axes(graph, axis, dim), keepdims or keepdim)
@@ -148,20 +152,20 @@ def values(graph, input):
 
 @defop("numpy.prod")
 def np_prod(graph, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
-    _unsupported(graph, dtype=dtype, out=out, initial=initial, where=where)
+    unsupported(graph, dtype=dtype, out=out, initial=initial, where=where)
     return reduce(graph, ReduceProd, a, axis, keepdims)
 
 
 @defop("torch.prod")
 def torch_prod(graph, input, dim=None, keepdim=False, *, dtype=None):
-    _unsupported(graph, dtype=dtype)
+    unsupported(graph, dtype=dtype)
     return reduce(graph, ReduceProd, input, dim, keepdim)
 
 
 @defop("method.prod")
 def method_prod(graph, self, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None, *,
                 dim=None, keepdim=False):
-    _unsupported(graph, dtype=dtype, out=out, initial=initial, where=where)
+    unsupported(graph, dtype=dtype, out=out, initial=initial, where=where)
     return reduce(graph, ReduceProd, self, _axes(graph, axis, dim), keepdims or keepdim)
 
 
@@ -169,7 +173,8 @@ def method_prod(graph, self, axis=None, dtype=None, out=None, keepdims=False, in
 
 
 def variance(graph, a, axis, ddof, keepdims, std: bool) -> Value:
-    """The variance (or its square root) over `axis`, dividing by the count minus `ddof`."""
+    """The variance (or its square root) over `axis`, dividing by the count minus `ddof`; the
+    gradient of the standard deviation of constant data is 0, as in torch."""
     x = array(graph, a, "the array")
     axes = normalize_axes(graph, axis, x.ndim)
     ddof = constant(graph, ddof, "the correction (`ddof`)")
@@ -177,7 +182,7 @@ def variance(graph, a, axis, ddof, keepdims, std: bool) -> Value:
         raise UnsupportedSyntaxError(f"the correction must be a number, not {ddof!r}", location=graph.location)
     centered = x - x.sum(axis=axes, keepdims=True) / _size(x, axes)
     var = (centered**2).sum(axis=axes, keepdims=bool(constant(graph, keepdims, "keepdims"))) / (_size(x, axes) - ddof)
-    return var.apply(sp.sqrt) if std else var
+    return var.apply(sqrt0) if std else var
 
 
 def _correction(graph, unbiased, correction) -> float:
@@ -192,7 +197,7 @@ def _correction(graph, unbiased, correction) -> float:
 def _numpy_variance(std: bool):
     def impl(graph, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, mean=None,
              correction=None):
-        _unsupported(graph, dtype=dtype, out=out, where=where, mean=mean)
+        unsupported(graph, dtype=dtype, out=out, where=where, mean=mean)
         if correction is not None and ddof != 0:
             raise UnsupportedSyntaxError("give `ddof` or `correction`, not both", location=graph.location)
         return variance(graph, a, axis, ddof if correction is None else correction, keepdims, std)
@@ -202,7 +207,7 @@ def _numpy_variance(std: bool):
 
 def _torch_variance(std: bool):
     def impl(graph, input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
-        _unsupported(graph, out=out)
+        unsupported(graph, out=out)
         if isinstance(dim, bool):  # torch.var(x, False): the legacy `unbiased` in first place
             dim, unbiased = None, dim
         return variance(graph, input, dim, _correction(graph, unbiased, correction), keepdim, std)
@@ -216,7 +221,7 @@ def _method_variance(std: bool):
 
     def impl(graph, self, axis=None, dtype=None, out=None, ddof=None, keepdims=None, *, dim=None, unbiased=None,
              keepdim=None, correction=None, where=None, mean=None):
-        _unsupported(graph, dtype=dtype, out=out, where=where, mean=mean)
+        unsupported(graph, dtype=dtype, out=out, where=where, mean=mean)
         if ddof is not None and correction is not None:
             raise UnsupportedSyntaxError("give `ddof` or `correction`, not both", location=graph.location)
         if ddof is None and correction is None and unbiased is None:
@@ -273,7 +278,7 @@ def cumulative(graph, op, a, axis) -> Value:
 
 def _numpy_cumulative(op):
     def impl(graph, a, axis=None, dtype=None, out=None):
-        _unsupported(graph, dtype=dtype, out=out)
+        unsupported(graph, dtype=dtype, out=out)
         return cumulative(graph, op, a, axis)
 
     return impl
@@ -281,7 +286,7 @@ def _numpy_cumulative(op):
 
 def _torch_cumulative(op):
     def impl(graph, input, dim, *, dtype=None, out=None):
-        _unsupported(graph, dtype=dtype, out=out)
+        unsupported(graph, dtype=dtype, out=out)
         return cumulative(graph, op, input, dim)
 
     return impl
@@ -289,7 +294,7 @@ def _torch_cumulative(op):
 
 def _method_cumulative(op):
     def impl(graph, self, axis=None, dtype=None, out=None, *, dim=None):
-        _unsupported(graph, dtype=dtype, out=out)
+        unsupported(graph, dtype=dtype, out=out)
         return cumulative(graph, op, self, _axes(graph, axis, dim))
 
     return impl
