@@ -22,12 +22,11 @@ from .ir import ArrayOp
 from .ops.elementwise import NUMPY_FUNCTIONS
 from .optimize import Program
 from .printing import ordered_terms
-from .scalar import equal, half_step, inf_at_zero, sqrt0, maximum, minimum, nonnegative, signum, step
+from .scalar import equal, half_step, inf_at_zero, maximum, minimum, nonnegative, signum, step
 
 _NP_FUNCTIONS = {
     **NUMPY_FUNCTIONS,
     signum: "sign",
-    sqrt0: "sqrt",
     sp.Abs: "abs",  # SymPy's own, should simplification create them after the graph is built
     sp.sign: "sign",
 }

@@ -16,7 +16,7 @@ import sympy as sp
 from .errors import Location
 from .ir import ArrayOp, Graph
 from .primitives import Copy, Full, Reduction
-from .scalar import absolute, log1p, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient
+from .scalar import absolute, inf_at_zero, log1p, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient
 
 # -- stabilization ---------------------------------------------------------------------------
 
@@ -189,8 +189,9 @@ def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict
     # empty batch where numpy gives inf and nan.
     sizes: dict = {}
     for t, e in temps:
+        e = e.xreplace(sizes)  # a formula of earlier sizes is one too
         if all(s.is_integer for s in e.free_symbols):
-            sizes[t] = e.xreplace(sizes)
+            sizes[t] = e
     temps = {t: e.xreplace(sizes) for t, e in temps if t not in sizes}
     reduced = [e.xreplace(sizes) for e in reduced]
     temps.update(zip(hoisted.values(), reduced[: len(applications)]))
@@ -223,6 +224,9 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
         for s in expr.free_symbols & exprs.keys():
             uses[s] += 1
             readers[s] = target
+        for twice in expr.atoms(inf_at_zero):  # its lowering reads its argument twice
+            for s in twice.free_symbols & exprs.keys():
+                uses[s] += 1
 
     def inlined(s) -> bool:
         node = graph.nodes.get(s)

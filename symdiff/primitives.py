@@ -18,7 +18,7 @@ from . import pyast as A
 from .errors import SymdiffError
 from .calculus import align, unbroadcast
 from .ir import ArrayOp, Value, array_op, elementwise
-from .scalar import equal
+from .scalar import equal, inf_at_zero
 from .shapes import format_shape, matmul_shape
 
 
@@ -328,6 +328,27 @@ class Shares(ArrayOp):
     def _sympystr(self, printer):
         mask = printer.doprint(self.args[0])
         return f"{mask}/count({mask}, axis={self.static[0]})"
+
+
+class ReduceNorm(Reduction):
+    """The 2-norm over `axes`. Its gradient x/norm is 0 where the norm is 0, as in torch."""
+
+    method = "norm"
+
+    def vjp(self, g, ans, x, axes, keepdims, *, needs):
+        return (x * kept(g, ans, axes, keepdims) / kept(ans.apply(inf_at_zero), ans, axes, keepdims),)
+
+    def jvp(self, dots, ans, x, axes, keepdims, *, nb):
+        return (dots[0] * x).sum(axis=tuple(nb + a for a in axes), keepdims=keepdims) / ans.apply(inf_at_zero)
+
+    def numpy(self, L, x, axes, keepdims):
+        """np.linalg.norm over every axis or two of them, else the square root of a sum of squares."""
+        kwargs = {"keepdims": A.const(True)} if keepdims else {}
+        if len(axes) <= 2:
+            if axes:
+                kwargs = {"axis": A.axis(axes), **kwargs}
+            return A.call(A.attr(A.np("linalg"), "norm"), x, **kwargs)
+        return A.call(A.np("sqrt"), A.method(ast.BinOp(x, ast.Mult(), x), "sum", axis=A.axis(axes), **kwargs))
 
 
 class ReduceProd(Reduction):

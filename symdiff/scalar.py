@@ -104,16 +104,9 @@ class stop_gradient(_Real):
         return sp.S.Zero
 
 
-class sqrt0(_Real):
-    """sqrt(x) of x >= 0, with derivative 0 at 0: torch's subgradient of norms and standard
-    deviations at zero."""
-
-    def fdiff(self, argindex=1):
-        return 1 / (2 * inf_at_zero(sqrt0(self.args[0])))
-
-
 class inf_at_zero(_Real):
-    """x, but infinite where x == 0: dividing by it gives 0 there."""
+    """x, but infinite where x == 0: dividing by it gives 0 there (torch's subgradient of a norm at
+    0). Its lowering reads x twice."""
 
     def fdiff(self, argindex=1):
         return sp.S.One

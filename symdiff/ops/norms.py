@@ -8,8 +8,8 @@ import sympy as sp
 from . import EXAMPLES, array, constant, defop, example
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value, normalize_axes
-from ..primitives import ReduceMax, ReduceMin
-from ..scalar import absolute, sqrt0
+from ..primitives import ReduceMax, ReduceMin, ReduceNorm
+from ..scalar import absolute
 from .reductions import unsupported
 
 
@@ -25,7 +25,7 @@ def vector_norm(graph, x: Value, ord, axes: tuple, keepdims: bool) -> Value:
         raise UnsupportedSyntaxError(f"the vector norm of order {ord!r} is not supported", location=graph.location,
                                      hint="Give an order p > 0, math.inf or -math.inf.")
     if ord == 2:
-        return (x**2).sum(axis=axes, keepdims=keepdims).apply(sqrt0, label=f"norm({x.label})")
+        return ReduceNorm.build(x, axes, keepdims, label=f"norm({x.label})", hint="norm")
     magnitude = x.apply(absolute)
     if math.isinf(ord):
         return _extremum(magnitude, ord > 0, axes, keepdims)

@@ -7,8 +7,8 @@ import sympy as sp
 from . import EXAMPLES, array, constant, defop, example, refuse, register
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value, elementwise, normalize_axes
-from ..primitives import CumProd, CumSum, ReduceMax, ReduceMin, ReduceProd
-from ..scalar import maximum, minimum, sqrt0
+from ..primitives import CumProd, CumSum, ReduceMax, ReduceMin, ReduceNorm, ReduceProd
+from ..scalar import maximum, minimum
 
 
 def _axes(graph, axis, dim):
@@ -181,8 +181,11 @@ def variance(graph, a, axis, ddof, keepdims, std: bool) -> Value:
     if not isinstance(ddof, (int, float)):
         raise UnsupportedSyntaxError(f"the correction must be a number, not {ddof!r}", location=graph.location)
     centered = x - x.sum(axis=axes, keepdims=True) / _size(x, axes)
-    var = (centered**2).sum(axis=axes, keepdims=bool(constant(graph, keepdims, "keepdims"))) / (_size(x, axes) - ddof)
-    return var.apply(sqrt0) if std else var
+    keepdims = bool(constant(graph, keepdims, "keepdims"))
+    if std:
+        return ReduceNorm.build(centered, axes, keepdims, label=f"norm({x.label})", hint="norm") \
+            / sp.sqrt(_size(x, axes) - ddof)
+    return (centered**2).sum(axis=axes, keepdims=keepdims) / (_size(x, axes) - ddof)
 
 
 def _correction(graph, unbiased, correction) -> float:
