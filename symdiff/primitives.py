@@ -384,7 +384,8 @@ def _axis_index(x, axis: int, index: ast.expr):
 
 
 class Shift(ArrayOp):
-    """The elements moved one place on along `axis`: `fill` enters first and the last one drops."""
+    """The elements moved one place on along `axis`: `fill` (0 or 1) enters first and the last one
+    drops."""
 
     params = ("axis", "fill")
     shape = staticmethod(_first_operand_shape)
@@ -396,9 +397,7 @@ class Shift(ArrayOp):
         return Shift.build(dots[0], nb + axis, 0, label=dots[0].label)
 
     def numpy(self, L, x, axis, fill):
-        first = _axis_index(x, axis, ast.Slice(None, A.const(1)))
-        first = A.call(A.np("ones_like" if fill == 1 else "zeros_like"), first) if fill in (0, 1) \
-            else A.call(A.np("full_like"), first, L(fill))
+        first = A.call(A.np("ones_like" if fill == 1 else "zeros_like"), _axis_index(x, axis, ast.Slice(None, A.const(1))))
         rest = _axis_index(x, axis, ast.Slice(None, A.const(-1)))
         return A.call(A.np("concatenate"), A.tuple_([first, rest]), axis=A.const(axis))
 

@@ -264,7 +264,7 @@ def np_average(graph, a, axis=None, weights=None, returned=False, *, keepdims=Fa
                 hint="Give weights of the array's shape, or 1-D weights along a single `axis`.")
         w = w.expand_dims(tuple(i for i in range(x.ndim) if i != axes[0]))
     keepdims = bool(constant(graph, keepdims, "keepdims"))
-    return (x * w).sum(axis=axes, keepdims=keepdims) / (w + 0 * x).sum(axis=axes, keepdims=keepdims)
+    return (x * w).sum(axis=axes, keepdims=keepdims) / w.sum(axis=axes, keepdims=keepdims)
 
 
 # -- cumulative sums and products ------------------------------------------------------------------
