@@ -297,37 +297,13 @@ class ReduceMax(Reduction):
         graph = x.graph
         mask = elementwise(equal, x, kept(ans, ans, axes, keepdims))
         mask = graph.value(graph.add(mask.expr, mask.shape, hint="ties"))
-        return Shares.build(mask, x, axes, label=f"shares({x.label})", hint="share")
+        return mask / mask.sum(axis=axes, keepdims=True)
 
 
 class ReduceMin(ReduceMax):
     """Minimum over `axes`, ties sharing the derivative evenly."""
 
     method = "min"
-
-
-class Shares(ArrayOp):
-    """A mask divided by its number of true elements over `axes`, counted in the dtype of `like` (so
-    that float32 stays float32 and the boolean mask never meets a Python float). Piecewise
-    constant: its derivative is zero."""
-
-    arity = 2
-    params = ("axes",)
-    shape = staticmethod(_first_operand_shape)
-
-    def vjp(self, g, ans, mask, like, axes, *, needs):
-        return None, None
-
-    def jvp(self, dots, ans, mask, like, axes, *, nb):
-        return None
-
-    def numpy(self, L, mask, like, axes):
-        count = A.method(mask, "sum", axis=A.axis(axes), keepdims=A.const(True), dtype=A.attr(like, "dtype"))
-        return ast.BinOp(mask, ast.Div(), count)
-
-    def _sympystr(self, printer):
-        mask = printer.doprint(self.args[0])
-        return f"{mask}/count({mask}, axis={self.static[0]})"
 
 
 class ReduceNorm(Reduction):
@@ -426,7 +402,7 @@ class Flip(ArrayOp):
 
     params = ("axis",)
     view = True
-    numpy = "np.flip({x}, {axis})"
+    numpy = "np.flip({x}, axis={axis})"
     shape = staticmethod(_first_operand_shape)
 
     def vjp(self, g, ans, x, axis, *, needs):
