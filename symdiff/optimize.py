@@ -16,7 +16,7 @@ import sympy as sp
 from .errors import Location
 from .ir import ArrayOp, Graph
 from .primitives import Copy, Full, Reduction
-from .scalar import absolute, inf_at_zero, log1p, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient
+from .scalar import absolute, equal, inf_at_zero, log1p, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient
 
 # -- stabilization ---------------------------------------------------------------------------
 
@@ -224,7 +224,7 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
         for s in expr.free_symbols & exprs.keys():
             uses[s] += 1
             readers[s] = target
-        for twice in expr.atoms(inf_at_zero):  # its lowering reads its argument twice
+        for twice in expr.atoms(inf_at_zero, equal):  # their lowerings read an argument twice
             for s in twice.free_symbols & exprs.keys():
                 uses[s] += 1
 

@@ -297,7 +297,7 @@ class ReduceMax(Reduction):
         graph = x.graph
         mask = elementwise(equal, x, kept(ans, ans, axes, keepdims))
         mask = graph.value(graph.add(mask.expr, mask.shape, hint="ties"))
-        return mask / mask.sum(axis=axes, keepdims=True)
+        return mask / ReduceSum.build(mask, axes, True, label=f"count({mask.label})", hint="count")
 
 
 class ReduceMin(ReduceMax):
@@ -433,18 +433,41 @@ class CumSum(ArrayOp):
 
 
 class CumProd(ArrayOp):
-    """numpy.cumprod along `axis`. Its derivative divides by the elements: where one is zero, it is
-    not finite (the exclusive products `ReduceProd` uses have no such division)."""
+    """numpy.cumprod along `axis`, with torch's derivative, exact where elements are zero: before the
+    first zero of a line it divides by the elements, at the first zero it is the product of the
+    others, after it zero."""
 
     params = ("axis",)
     numpy = "np.cumprod({x}, axis={axis})"
     shape = staticmethod(_first_operand_shape)
 
     def vjp(self, g, ans, x, axis, *, needs):
-        return (_reversed_cumsum(full(g, ans) * ans, axis) / x,)
+        before, at, safe, after = _first_zero(x, axis)
+        g = full(g, ans)
+        exclusive = Shift.build(ans, axis, 1, label=ans.label)
+        return (_reversed_cumsum(g * ans, axis) / safe * before + exclusive * at * _reversed_cumsum(g * after, axis),)
 
     def jvp(self, dots, ans, x, axis, *, nb):
-        return ans * CumSum.build(dots[0] / x, nb + axis, label=dots[0].label)
+        before, at, safe, after = _first_zero(x, axis)
+        exclusive = Shift.build(ans, axis, 1, label=ans.label)
+        dot = dots[0]
+        return ans * CumSum.build(dot * before / safe, nb + axis, label=dot.label) \
+            + after * CumSum.build(dot * (exclusive * at), nb + axis, label=dot.label)
+
+
+def _first_zero(x: Value, axis: int):
+    """Along `axis`, with z the first zero of x: masks of the elements before z and of z itself, x
+    with its zeros replaced by 1 (a safe divisor), and the cumulative products of the elements after
+    z (1 up to it)."""
+    graph = x.graph
+
+    def mask(expr, hint):
+        return graph.value(graph.add(equal(*expr), x.shape, hint=hint))
+
+    zero = mask((x.expr, 0), "zero")
+    seen = CumSum.build(zero, axis, label=zero.label, hint="zeros")
+    before, upto = mask((seen.expr, 0), "before"), mask((seen.expr, zero.expr), "upto")
+    return before, upto * zero, x + zero, CumProd.build(x * (1 - upto) + upto, axis, label=x.label, hint="after")
 
 
 # -- constants ---------------------------------------------------------------------------------

@@ -113,7 +113,8 @@ class inf_at_zero(_Real):
 
 
 class equal(_Real):
-    """1 where a == b, else 0, in a's dtype: where a reduction attains its maximum or minimum."""
+    """1 where a == b, else 0, in a's dtype (a mask: where a reduction attains its maximum). Its
+    lowering reads a twice."""
 
     def fdiff(self, argindex=1):
         return sp.S.Zero

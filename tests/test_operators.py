@@ -277,9 +277,21 @@ def row_stds(x):
     return np.std(x, axis=1).sum()
 
 
+def running_products(x):
+    return np.cumprod(x, axis=1)
+
+
 def test_reduction_kinks_match_torch():
-    """Ties of a maximum share the gradient evenly (torch's amax); a product's gradient is the product
-    of the other elements, zeros included; norms and standard deviations have gradient 0 at 0."""
+    """Ties of a maximum share the gradient evenly (torch's amax); the gradients of products and
+    running products are exact with zeros; norms and standard deviations have gradient 0 at 0."""
+    x = np.array([[2.0, 0.0, 3.0, 0.0], [0.0, 5.0, 2.0, 1.0], [1.0, 2.0, 4.0, 0.5]])
+    v = np.arange(1.0, 13.0).reshape(3, 4)
+    (a, b, c, d), (e, f, g, h), (i, j, k, m) = v
+    expected = [[a, 2 * b + 6 * c, 0, 0], [e + 5 * f + 10 * g + 10 * h, 0, 0, 0],
+                [i + 2 * j + 8 * k + 4 * m, j + 4 * k + 2 * m, 2 * k + m, 8 * m]]
+    np.testing.assert_allclose(symdiff.vjp(running_products)(x, v), expected)
+    np.testing.assert_allclose(symdiff.jvp(running_products)(x, np.ones_like(x))[1],
+                               [[1, 2, 6, 0], [1, 5, 10, 10], [1, 3, 14, 15]])
     ties = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
     np.testing.assert_allclose(symdiff.grad(row_max)(ties), [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
     np.testing.assert_allclose(symdiff.grad(largest)(ties), [[0, 0.5, 0.5], [0, 0, 0]])
