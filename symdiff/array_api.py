@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import math
 
 from . import pyast as A
 from .errors import SymdiffError
@@ -63,14 +62,6 @@ def _xp(name: str) -> ast.expr:
 class _Rewrite(ast.NodeTransformer):
     def visit_Call(self, node):
         func = node.func
-        if isinstance(func, ast.Name) and func.id == "float" and len(node.args) == 1 \
-                and isinstance(node.args[0], ast.Call) and isinstance(node.args[0].func, ast.Attribute) \
-                and isinstance(node.args[0].func.value, ast.Name) and node.args[0].func.value.id == "np" \
-                and hasattr(math, node.args[0].func.attr):
-            # float(np.sqrt(N - 1)): a function of sizes alone, as a Python number
-            self.uses_math = True
-            inner = node.args[0]
-            return A.call(A.attr(A.name("math"), inner.func.attr), *inner.args)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) \
                 and isinstance(func.value.value, ast.Name) and func.value.value.id == "np" \
                 and func.value.attr == "linalg":  # np.linalg.f

@@ -126,10 +126,11 @@ class Lowering:
             return _call(_np("heaviside"), self(expr.args[0]), _const(0 if isinstance(expr, step) else 0.5))
         if isinstance(expr, inf_at_zero):
             x = self(expr.args[0])
-            return _call(_np("where"), ast.Compare(x, [ast.Eq()], [ast.Constant(0)]), _np("inf"), x)
-        if isinstance(expr, equal):  # a mask in a's dtype: float32 stays float32 where it meets a Python float
+            return _call(_np("where"), ast.Compare(x, [ast.Eq()], [ast.Constant(0)]), _np("inf"), copy.deepcopy(x))
+        if isinstance(expr, equal):  # a mask in a's dtype: float32 stays float32 beside a Python float
             a = self(expr.args[0])
-            return _call(_attr(ast.Compare(a, [ast.Eq()], [self(expr.args[1])]), "astype"), _attr(copy.deepcopy(a), "dtype"))
+            mask = ast.Compare(a, [ast.Eq()], [self(expr.args[1])])
+            return _call(_attr(mask, "astype"), _attr(copy.deepcopy(a), "dtype"))
         if isinstance(expr, nonnegative):
             return ast.Compare(self(expr.args[0]), [ast.GtE()], [ast.Constant(0)])
         if expr.func in _NP_FUNCTIONS:
