@@ -318,7 +318,7 @@ class ReduceNorm(Reduction):
         return (dots[0] * x).sum(axis=tuple(nb + a for a in axes), keepdims=keepdims) / ans.apply(inf_at_zero)
 
     def numpy(self, L, x, axes, keepdims):
-        """np.linalg.norm over every axis or two of them, else the square root of a sum of squares."""
+        """np.linalg.norm over every axis or up to two of them, else the root of a sum of squares."""
         kwargs = {"keepdims": A.const(True)} if keepdims else {}
         if len(axes) <= 2:
             if axes:
