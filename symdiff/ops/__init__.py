@@ -115,4 +115,4 @@ def constant(graph, value, what: str, allowed=None):
     return value
 
 
-from . import arithmetic, elementwise, axes, reductions, norms, softmax, losses  # noqa: E402,F401  (they register)
+from . import arithmetic, elementwise, axes, reductions, norms, softmax, losses, linalg  # noqa: E402,F401  (they register)
