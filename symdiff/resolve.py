@@ -16,12 +16,13 @@ import math
 import sys
 import types
 
-from .ops import OPS
+from .ops import OPS, REFUSED
 from .source import FunctionSource, TransformSpec
 from .static import BUILTINS
 
 MODULE_CONSTANTS = {"numpy.pi": math.pi, "numpy.e": math.e, "math.pi": math.pi, "math.e": math.e,
-                    "torch.pi": math.pi, "torch.e": math.e}
+                    "torch.pi": math.pi, "torch.e": math.e, "numpy.inf": math.inf, "math.inf": math.inf,
+                    "torch.inf": math.inf}
 CONTEXTS = {"torch.no_grad", "torch.inference_mode"}  # blocks whose values are constants
 _LIBRARIES = {"numpy", "torch", "scipy", "symdiff", "jax", "autograd", "math", "builtins"}  # never inlined, but:
 _USER_CODE_IN_LIBRARIES = ("symdiff.examples",)
@@ -180,9 +181,9 @@ class Resolver:
     def suggest(self, path: str) -> str | None:
         """A known function `path` may be a misspelling of (`np.softmx` -> `numpy.softmax`), or the
         same function under another library's name; never one that merely looks alike (`max` is
-        not `mean`)."""
+        not `mean`), nor one symdiff refuses."""
         module, _, tail = self.describe(path).rpartition(".")
-        siblings = [n.rpartition(".")[2] for n in OPS if n.rpartition(".")[0] == module]
+        siblings = [n.rpartition(".")[2] for n in OPS if n.rpartition(".")[0] == module and n not in REFUSED]
         close = difflib.get_close_matches(tail, siblings, n=1, cutoff=0.75)
         if close:
             return f"{module}.{close[0]}"

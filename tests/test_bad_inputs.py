@@ -14,6 +14,7 @@ from helpers import rng, torch
 
 import symdiff
 from symdiff import InputTypeError, ShapeError, SourceError, UnknownCallError, UnsupportedSyntaxError, WrtError
+from symdiff.ops import REFUSED as REFUSED_CALLS
 from symdiff.source import FunctionSource
 from symdiff.validate import _ASSIGN_TARGETS, _REFUSED
 
@@ -153,7 +154,7 @@ SOURCES = {
                    "input or output", "pass it in"),
     "open": ("def f(x):\n    h = open('log.txt')\n    return x.sum()", UnsupportedSyntaxError, "`open`",
              "outside the function"),
-    "unknown method": ("def f(x):\n    return x.cumsum().sum()", UnknownCallError, "`.cumsum()`", "README"),
+    "unknown method": ("def f(x):\n    return x.argsort().sum()", UnknownCallError, "`.argsort()`", "README"),
     "misspelled function": ("def f(x):\n    return np.expp(x).sum()", UnknownCallError, "numpy.expp",
                             "did you mean `numpy.exp`"),
     "computed function": ("def f(x):\n    return getattr(np, 'exp')(x).sum()", UnsupportedSyntaxError,
@@ -203,6 +204,55 @@ def test_async_function_is_refused_with_what_to_write(tmp_path):
 def test_duplicate_parameter_names_are_refused(tmp_path):
     with pytest.raises(symdiff.SymdiffError, match="duplicate"):
         derive_text(tmp_path, HEADER + "def f(x, x):\n    return (x * x).sum()\n")
+
+
+# -- reductions: what numpy and torch compute that symdiff refuses --------------------------------
+
+# (the return expression over x of shape (N, D) and w of shape (D,), the error, what is wrong, what to do)
+REDUCTIONS = {
+    "ambiguous x.var()": ("x.var()", UnsupportedSyntaxError, "by N - 1 in torch", "x.var(ddof=0)"),
+    "ambiguous x.std(axis)": ("x.std(0).sum()", UnsupportedSyntaxError, "ddof=0", "x.std(correction=1)"),
+    "ddof and correction": ("np.var(x, ddof=1, correction=1)", UnsupportedSyntaxError, "not both", "correction"),
+    "unbiased and correction": ("torch.var(x, unbiased=True, correction=1)", UnsupportedSyntaxError, "not both",
+                                "correction"),
+    "cumsum without an axis": ("np.cumsum(x).sum()", ShapeError, "flattens", "give the axis"),
+    "initial of np.max": ("np.max(x, initial=0.0)", UnsupportedSyntaxError, "`initial=`", "leave out"),
+    "dtype of np.prod": ("np.prod(x, dtype='float64')", UnsupportedSyntaxError, "`dtype=`", "leave out"),
+    "matrix 2-norm": ("np.linalg.norm(x, 2)", UnsupportedSyntaxError, "singular values", "Frobenius"),
+    "nuclear norm": ("torch.norm(x, 'nuc')", UnsupportedSyntaxError, "nuclear", "p='fro'"),
+    "vector norm of order 0": ("np.linalg.norm(x, 0, axis=1).sum()", UnsupportedSyntaxError, "order 0",
+                               "p > 0"),
+    "matrix norm order on one axis": ("np.linalg.norm(x, 'fro', axis=1).sum()", UnsupportedSyntaxError,
+                                      "matrix norm", "two axes"),
+    ".values of a sum": ("x.sum(1).values.sum()", UnsupportedSyntaxError, "`.values`", "torch.max"),
+    "weights of another shape": ("np.average(x, weights=w)", ShapeError, "weights of shape (D,)",
+                                 "1-D weights along a single `axis`"),
+    "returned of np.average": ("np.average(x, axis=1, weights=w, returned=True).sum()", UnsupportedSyntaxError,
+                               "`returned`", "False"),
+}
+
+
+@pytest.mark.parametrize("case", REDUCTIONS)
+def test_refused_reduction(tmp_path, case):
+    expr, error, what, do = REDUCTIONS[case]
+    with pytest.raises(error) as info:
+        derive_text(tmp_path, HEADER + f"def f(x, w):\n    return {expr}\n", shapes={"x": ("N", "D"), "w": ("D",)})
+    assert info.value.lineno == 6
+    assert_says(info.value, what, do)
+
+
+def test_norm_of_an_array_of_three_dimensions_needs_its_axes(tmp_path):
+    with pytest.raises(ShapeError) as info:
+        derive_text(tmp_path, HEADER + "def f(x):\n    return np.linalg.norm(x, 1)\n", shapes={"x": ("N", "D", "K")})
+    assert_says(info.value, "1-D or 2-D array", "give axis=")
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED_CALLS))
+def test_nan_skipping_reductions_are_refused(tmp_path, name):
+    call = name.replace("numpy.", "np.")
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        derive_text(tmp_path, HEADER + f"import torch\n\n\ndef f(x):\n    return {call}(x)\n")
+    assert_says(info.value, "NaN-skipping reductions are not supported", "np.mean")
 
 
 # -- shapes: derive's `shapes` and string annotations ------------------------------------------

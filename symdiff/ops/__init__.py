@@ -84,6 +84,19 @@ def example(expr: str, domain: str = "real", integers: dict | None = None, wrt: 
 
 EXAMPLES: list[Example] = []
 
+#: Names symdiff knows and refuses (each with its reason), so that no example can reach them.
+REFUSED: set[str] = set()
+
+
+def refuse(*names: str, message: str, hint: str) -> None:
+    """Register `names` as calls refused with `message` and `hint` (rather than unknown)."""
+    def impl(graph, *args, **kwargs):
+        raise UnsupportedSyntaxError(message, location=graph.location, hint=hint)
+
+    for name in names:
+        OPS[name] = Op(name, impl, inspect.signature(lambda *args, **kwargs: None))
+    REFUSED.update(names)
+
 
 def array(graph, value, what: str) -> Value:
     """`value` as an array operand: numbers and dimensions (`x.shape[0]`, a SymPy expression of
@@ -110,4 +123,4 @@ def constant(graph, value, what: str, allowed=None):
     return value
 
 
-from . import arithmetic, elementwise, axes, reductions, softmax, losses, linalg  # noqa: E402,F401  (they register)
+from . import arithmetic, elementwise, axes, reductions, norms, softmax, losses, linalg  # noqa: E402,F401  (they register)
