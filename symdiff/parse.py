@@ -13,7 +13,7 @@ from .errors import UnsupportedSyntaxError
 from .ir import Graph, Value, array_op
 from .primitives import Identity
 from .ops import OPS, array
-from .resolve import BINARY_OPERATORS, UNARY_OPERATORS, Resolver
+from .resolve import BINARY_OPERATORS, COMPARE_OPERATORS, UNARY_OPERATORS, Resolver
 from .scalar import stop_gradient
 from .source import FunctionSource, TransformSpec
 from .validate import Constant, validate
@@ -109,6 +109,9 @@ class Builder:
                 return self.apply(BINARY_OPERATORS[type(node.op)], [self.expr(node.left), self.expr(node.right)])
             if isinstance(node, ast.UnaryOp):
                 return self.apply(UNARY_OPERATORS[type(node.op)], [self.expr(node.operand)])
+            if isinstance(node, ast.Compare):  # one comparison: a mask
+                operands = [self.expr(node.left), self.expr(node.comparators[0])]
+                return self.apply(COMPARE_OPERATORS[type(node.ops[0])], operands)
             if isinstance(node, ast.Attribute):
                 target = self.resolved[node]
                 if isinstance(target, Constant):

@@ -2,7 +2,8 @@
 here, before any IR is built, with the construct's line and column and what to write instead.
 
 Supported: a `def` with positional parameters; straight-line assignments to names (`=`, `+=`...);
-one final `return`; numbers; arithmetic operators and `@`; calls to the functions in `ops.OPS`.
+one final `return`; numbers; arithmetic operators and `@`; comparisons and `& | ~` on their masks;
+calls to the functions in `ops.OPS`.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import ast
 from dataclasses import dataclass
 
 from .errors import UnknownCallError, UnsupportedSyntaxError
-from .resolve import BINARY_OPERATORS, NOT_CONSTANT, UNARY_OPERATORS, Resolver, dotted_name
+from .resolve import BINARY_OPERATORS, COMPARE_OPERATORS, NOT_CONSTANT, UNARY_OPERATORS, Resolver, dotted_name
 from .ops import OPS
 from .source import FunctionSource, TransformSpec
 
@@ -45,8 +46,7 @@ _REFUSED = {
         "indexing",
         "Use whole-array operations; select with matrix products or pass the pieces as parameters.",
     ),
-    ast.Compare: ("a comparison", "Comparisons have no gradient; use np.maximum or np.minimum."),
-    ast.BoolOp: ("a boolean operator", "Use np.maximum or np.minimum."),
+    ast.BoolOp: ("a boolean operator (`and`, `or`)", "Combine masks with `&` and `|`."),
     ast.ListComp: ("a list comprehension", _STRAIGHT_LINE),
     ast.SetComp: ("a set comprehension", _STRAIGHT_LINE),
     ast.DictComp: ("a dict comprehension", _STRAIGHT_LINE),
@@ -204,7 +204,7 @@ class Validator(ast.NodeVisitor):
 
     def _operator(self, node, op):
         if type(op) not in BINARY_OPERATORS:
-            self.refuse(node, f"the operator `{type(op).__name__}`", "Supported operators: + - * / ** @.")
+            self.refuse(node, f"the operator `{type(op).__name__}`", "Supported operators: + - * / ** @ & |.")
 
     def visit_BinOp(self, node):
         self._operator(node, node.op)
@@ -213,8 +213,17 @@ class Validator(ast.NodeVisitor):
 
     def visit_UnaryOp(self, node):
         if type(node.op) not in UNARY_OPERATORS:
-            self.refuse(node, f"the operator `{type(node.op).__name__}`", "Supported unary operators: - +.")
+            self.refuse(node, f"the operator `{type(node.op).__name__}`", "Supported unary operators: - + ~.")
         self.visit(node.operand)
+
+    def visit_Compare(self, node):
+        """`a > b`: a boolean mask."""
+        if len(node.ops) > 1:  # numpy cannot take the truth value of the first mask
+            self.refuse(node, "a chained comparison", "Combine the comparisons with `&`: `(a < b) & (b < c)`.")
+        if type(node.ops[0]) not in COMPARE_OPERATORS:
+            self.refuse(node, f"the comparison `{type(node.ops[0]).__name__}`", "Compare arrays with < <= > >= == !=.")
+        self.visit(node.left)
+        self.visit(node.comparators[0])
 
     def visit_Tuple(self, node):
         for elt in node.elts:

@@ -36,6 +36,7 @@ DOMAINS = {
     "positive": lambda rng, shape: rng.uniform(0.5, 2.0, shape),
     "unit": lambda rng, shape: rng.uniform(-0.9, 0.9, shape),
     "above1": lambda rng, shape: rng.uniform(1.5, 3.0, shape),
+    "probability": lambda rng, shape: rng.uniform(0.05, 0.95, shape),
     "spd": None,  # symmetric positive definite matrices, made below
 }
 EPS = 1e-6

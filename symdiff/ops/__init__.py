@@ -13,6 +13,7 @@ from typing import Callable
 
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value
+from ..scalar import mask
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,9 @@ class Example:
     `Example("np.cumsum(a, axis=1)", {"a": (3, 4)})`.
 
     `domain` is where float inputs are drawn: "real" (normal), "positive" (0.5 to 2), "unit"
-    (-0.9 to 0.9) or "above1" (1.5 to 3). `integers` gives, for index arguments, the exclusive
-    upper bound of their values. `wrt` names the arguments to differentiate (default: every float
+    (-0.9 to 0.9), "above1" (1.5 to 3), "probability" (0.05 to 0.95) or "spd" (symmetric positive
+    definite matrices). `integers` gives, for index arguments, the exclusive upper bound of their
+    values. `wrt` names the arguments to differentiate (default: every float
     one). `second_order` also checks the Hessian-vector product.
     """
 
@@ -82,9 +84,9 @@ EXAMPLES: list[Example] = []
 
 
 def array(graph, value, what: str) -> Value:
-    """`value` as an array operand: numbers become constants; anything else is refused."""
+    """`value` as an array operand: numbers become constants, masks 0 and 1; anything else is refused."""
     if isinstance(value, Value):
-        return value
+        return value.apply(mask, label=value.label) if value.is_mask else value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return graph.const(value)
     raise UnsupportedSyntaxError(
@@ -100,4 +102,4 @@ def constant(graph, value, what: str, allowed=None):
     return value
 
 
-from . import arithmetic, elementwise, axes, reductions, softmax, losses  # noqa: E402,F401  (they register)
+from . import arithmetic, elementwise, masks, axes, reductions, softmax, losses  # noqa: E402,F401  (they register)
