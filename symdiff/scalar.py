@@ -179,6 +179,22 @@ class clip(_Real):
         return mask(inside)
 
 
+class hardtanh(_Real):
+    """x clamped to [lo, hi] with torch's hardtanh gradient: 1 strictly inside, 0 at the bounds."""
+
+    def fdiff(self, argindex=1):
+        x, lo, hi = self.args
+        return mask(sp.And(x > lo, x < hi))
+
+
+class xlogy(_Real):
+    """x * log(y), 0 where x = 0 (scipy.special.xlogy): the entropy terms of kl_div."""
+
+    def fdiff(self, argindex=1):
+        x, y = self.args
+        return sp.log(y) if argindex == 1 else x / y
+
+
 class clip_below(_Real):
     """max(x, lo) with clip's gradient (1 where x >= lo): `clip(x, lo, None)`."""
 

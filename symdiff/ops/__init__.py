@@ -94,6 +94,15 @@ def array(graph, value, what: str) -> Value:
     )
 
 
+def number(graph, value, what: str):
+    """A constant number parameter (`alpha=1.0`), integral floats as integers so that the formula
+    reads `x`, not `1.0*x`."""
+    value = constant(graph, value, what)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise UnsupportedSyntaxError(f"{what} must be a number, not {value!r}", location=graph.location)
+    return int(value) if float(value).is_integer() else value
+
+
 def constant(graph, value, what: str, allowed=None):
     """`value` as a compile-time constant (an axis, a reduction...)."""
     if isinstance(value, Value) or (allowed is not None and value not in allowed):
@@ -102,4 +111,4 @@ def constant(graph, value, what: str, allowed=None):
     return value
 
 
-from . import arithmetic, elementwise, masks, axes, reductions, softmax, losses  # noqa: E402,F401  (they register)
+from . import arithmetic, elementwise, masks, activations, axes, reductions, softmax, losses  # noqa: E402,F401  (they register)

@@ -86,6 +86,8 @@ NUMPY_FUNCTIONS = {
     S.logaddexp2: "logaddexp2",
     S.hypot: "hypot",
     S.clip: "clip",
+    S.hardtanh: "clip",
+    S.xlogy: "scipy.special.xlogy",
     S.clip_below: "maximum",
     S.clip_above: "minimum",
 }
@@ -173,6 +175,40 @@ EXAMPLES.extend([
     example("np.clip(a, b, b + c * c)", a=(3, 4), b=(4,), c=(3, 1)),
     example("torch.clamp(a, -0.5, 0.8) + torch.clip(a, max=0.3) + a.clamp(min=-0.2) + a.clip(-1, 1)", a=(3, 4)),
     example("torch.clamp(a, min=b, max=b + c * c)", a=(2, 3), b=(2, 3), c=(2, 3)),
+])
+
+
+# -- the normal distribution -------------------------------------------------------------------
+
+
+def _standardized(graph, x, loc, scale):
+    x, loc, scale = (array(graph, v, what) for v, what in ((x, "`x`"), (loc, "`loc`"), (scale, "`scale`")))
+    return (x - loc) / scale, scale
+
+
+@defop("scipy.stats.norm.logpdf")
+def norm_logpdf(graph, x, loc=0, scale=1):
+    z, scale = _standardized(graph, x, loc, scale)
+    return -z * z / 2 - scale.apply(sp.log) - sp.log(2 * sp.pi) / 2
+
+
+@defop("scipy.stats.norm.pdf")
+def norm_pdf(graph, x, loc=0, scale=1):
+    z, scale = _standardized(graph, x, loc, scale)
+    return (-z * z / 2).apply(sp.exp) / (scale * sp.sqrt(2 * sp.pi))
+
+
+@defop("scipy.stats.norm.cdf")
+def norm_cdf(graph, x, loc=0, scale=1):
+    z, _ = _standardized(graph, x, loc, scale)
+    return ((z / sp.sqrt(2)).apply(sp.erf) + 1) / 2
+
+
+EXAMPLES.extend([
+    example("scipy.stats.norm.logpdf(a) + scipy.stats.norm.pdf(a) + scipy.stats.norm.cdf(a)", second_order=True,
+            a=(3, 4)),
+    example("scipy.stats.norm.logpdf(a, b, c) + scipy.stats.norm.pdf(a, loc=b, scale=c)"
+            " + scipy.stats.norm.cdf(a, b, scale=c)", domain="positive", a=(3, 4), b=(4,), c=(3, 1)),
 ])
 
 
