@@ -22,6 +22,7 @@ class Unary:
     domain: str = "real"
     torch: str | None = ""  # torch's name: "" for numpy's, None for none
     spellings: tuple = ()
+    array_api: bool = True  # whether the Array API standard has it
 
     @property
     def names(self) -> tuple:
@@ -56,10 +57,10 @@ UNARY = (
     Unary("arccosh", sp.acosh, "above1", torch="acosh", spellings=_aliases("arccosh")),
     Unary("arctanh", sp.atanh, "unit", torch="atanh", spellings=_aliases("arctanh")),
     Unary("expm1", S.expm1, spellings=("torch.special.expm1",)),
-    Unary("exp2", S.exp2, spellings=("torch.special.exp2",)),
+    Unary("exp2", S.exp2, spellings=("torch.special.exp2",), array_api=False),
     Unary("log2", S.log2, "positive"),
     Unary("log10", S.log10, "positive"),
-    Unary("cbrt", S.cbrt, torch=None),
+    Unary("cbrt", S.cbrt, torch=None, array_api=False),
     Unary("reciprocal", lambda u: 1 / u, "positive"),
     Unary(None, sp.erf, torch="erf", spellings=("torch.special.erf", "scipy.special.erf")),
     Unary("sign", S.signum),
@@ -109,13 +110,19 @@ def _examples(row: Unary):
         root, _, fn = name.partition(".")
         if root in spelled and not fn.startswith("__") and root != "builtins":
             expr = spelled[root].format(fn if root in ("numpy", "torch", "method") else name)
-            out.append(example(expr, row.domain, second_order=True, a=(3, 4)))
+            out.append(example(expr, row.domain, second_order=True, array_api=row.array_api, a=(3, 4)))
     return out
 
 
 for _row in UNARY:
     register(_unary(_row.fn), *_row.names)
     EXAMPLES.extend(_examples(_row))
+EXAMPLES.extend([  # other ranks
+    example("np.sin(a) * np.arctan(a) + np.cosh(a) / np.exp2(a) + np.floor(a) * np.cbrt(a) + np.expm1(a)", a=(5,),
+            array_api=False),
+    example("np.tan(a) * np.arcsin(a) + np.arctanh(a) - np.log10(a + 1) + np.rint(3 * a) * a", "unit", a=(2, 3, 4)),
+    example("torch.asinh(a) * torch.erf(a) + torch.sign(a) * a + a.trunc() + a.ceil()", array_api=False, a=()),
+])
 
 
 # -- functions of two arrays --------------------------------------------------------------------
@@ -164,12 +171,13 @@ def torch_clamp(graph, input, min=None, max=None):
 
 
 EXAMPLES.extend([
-    example("np.arctan2(a, b) + np.logaddexp(a, b) + np.logaddexp2(a, b) + np.hypot(a, b)", second_order=True,
-            a=(3, 4), b=(3, 4)),
-    example("np.arctan2(a, b) + np.logaddexp(a, 1.5) + np.logaddexp2(2, b) + np.hypot(a, b)", a=(3, 4), b=(4,)),
-    example("torch.atan2(a, b) + torch.arctan2(a, b) + torch.logaddexp(a, b) + torch.logaddexp2(a, b)"
-            " + torch.hypot(a, b)", a=(2, 3), b=(2, 3)),
-    example("a.atan2(b) + a.arctan2(b) + a.logaddexp(b) + a.logaddexp2(b) + a.hypot(b)", a=(3,), b=(3,)),
+    example("np.arctan2(a, b) + np.logaddexp(a, b) + np.hypot(a, b)", second_order=True, a=(3, 4), b=(3, 4)),
+    example("np.arctan2(a, b) + np.logaddexp(a, 1.5) + np.hypot(a, b)", a=(3, 4), b=(4,)),
+    example("np.logaddexp2(a, b) + np.logaddexp2(2, b)", second_order=True, a=(3, 4), b=(4,)),
+    example("torch.atan2(a, b) + torch.arctan2(a, b) + torch.logaddexp(a, b) + torch.hypot(a, b)", a=(2, 3),
+            b=(2, 3)),
+    example("a.atan2(b) + a.arctan2(b) + a.logaddexp(b) + a.hypot(b)", a=(3,), b=(3,)),
+    example("torch.logaddexp2(a, b) + a.logaddexp2(b)", a=(3,), b=(3,)),
     example("np.clip(a, -0.5, 0.8) + np.clip(a, None, 0.3) + np.clip(a, -0.2, None) + np.clip(a, min=-1, max=1)"
             " + a.clip(-0.5, 0.5) + a.clip(max=0.1)", second_order=True, a=(3, 4)),
     example("np.clip(a, b, b + c * c)", a=(3, 4), b=(4,), c=(3, 1)),
@@ -205,10 +213,11 @@ def norm_cdf(graph, x, loc=0, scale=1):
 
 
 EXAMPLES.extend([
-    example("scipy.stats.norm.logpdf(a) + scipy.stats.norm.pdf(a) + scipy.stats.norm.cdf(a)", second_order=True,
-            a=(3, 4)),
-    example("scipy.stats.norm.logpdf(a, b, c) + scipy.stats.norm.pdf(a, loc=b, scale=c)"
-            " + scipy.stats.norm.cdf(a, b, scale=c)", domain="positive", a=(3, 4), b=(4,), c=(3, 1)),
+    example("scipy.stats.norm.logpdf(a) + scipy.stats.norm.pdf(a)", second_order=True, a=(3, 4)),
+    example("scipy.stats.norm.logpdf(a, b, c) + scipy.stats.norm.pdf(a, loc=b, scale=c)", domain="positive",
+            a=(3, 4), b=(4,), c=(3, 1)),
+    example("scipy.stats.norm.cdf(a) + scipy.stats.norm.cdf(a, b, scale=c)", second_order=True,
+            domain="positive", a=(3, 4), b=(4,), c=(3, 1)),
 ])
 
 

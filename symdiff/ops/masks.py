@@ -6,8 +6,6 @@ branch with it (a SymPy Piecewise, emitted as `np.where`), and the gradient flow
 """
 from __future__ import annotations
 
-import operator
-
 import sympy as sp
 
 from . import EXAMPLES, array, example, register
@@ -38,73 +36,53 @@ def _comparison(relation):
 
 
 for _torch, (_relation, _numpy) in COMPARISONS.items():
-    register(_comparison(_relation), f"operator.{_torch}", f"numpy.{_numpy}", f"torch.{_torch}", f"torch.{_numpy}",
-             f"method.{_torch}", f"method.__{_torch}__")
+    register(_comparison(_relation), f"operator.{_torch}", f"numpy.{_numpy}", f"torch.{_torch}", f"method.{_torch}",
+             f"method.__{_torch}__", *([f"torch.{_numpy}"] if _numpy != "equal" else []))  # torch.equal: one bool
 
 
-def _constant_mask(graph, value: bool) -> Value:
-    return Value(graph, sp.true if value else sp.false, (), repr(value))
-
-
-def condition(graph, value, what: str) -> Value:
-    """`value` as a mask, numpy's way: a comparison as it is, an array true where it is nonzero."""
+def as_mask(graph, value, what: str, nonzero: bool = True) -> Value:
+    """`value` as a mask: a comparison as it is, a Python bool as a constant one, and, numpy's way
+    (`nonzero`), an array true where it is nonzero."""
     if isinstance(value, bool):
-        return _constant_mask(graph, value)
+        return Value(graph, sp.true if value else sp.false, (), repr(value))
     if isinstance(value, Value) and value.is_mask:
         return value
-    return array(graph, value, what).apply(lambda e: sp.Ne(e, 0))
-
-
-def _mask_operand(graph, value, symbol: str) -> Value:
-    """An operand of `&`, `|` or `~`, which combine masks (numpy refuses them on float arrays)."""
-    if isinstance(value, bool):
-        return _constant_mask(graph, value)
-    if isinstance(value, Value) and value.is_mask:
-        return value
-    raise UnsupportedSyntaxError(
-        f"`{symbol}` combines boolean masks such as `x > 0`, not {getattr(value, 'label', repr(value))}",
+    if nonzero:
+        return array(graph, value, what).apply(lambda e: sp.Ne(e, 0))
+    raise UnsupportedSyntaxError(  # numpy refuses `&`, `|` and `~` on float arrays
+        f"`{what}` combines boolean masks such as `x > 0`, not {getattr(value, 'label', repr(value))}",
         location=graph.location,
         hint="Compare first, e.g. `(x > 0) & (y < 1)`; multiply numbers with `*`.",
     )
 
 
-def _logical(fn, symbol: str, read):
+def _combination(fn, symbol: str, nonzero: bool):
     def impl(graph, input, other):
-        if type(input) is type(other) is int and symbol != "logical":  # of integer constants: Python's
-            return (operator.and_ if fn is sp.And else operator.or_)(input, other)
-        a, b = read(graph, input, symbol), read(graph, other, symbol)
+        a, b = as_mask(graph, input, symbol, nonzero), as_mask(graph, other, symbol, nonzero)
         return elementwise(fn, a, b, label=f"{a.label} {symbol} {b.label}")
 
     return impl
 
 
-register(_logical(sp.And, "&", _mask_operand), "operator.and_", "method.__and__")
-register(_logical(sp.Or, "|", _mask_operand), "operator.or_", "method.__or__")
-register(_logical(sp.And, "logical", condition), "numpy.logical_and", "torch.logical_and", "method.logical_and")
-register(_logical(sp.Or, "logical", condition), "numpy.logical_or", "torch.logical_or", "method.logical_or")
+def _negation(nonzero: bool):
+    def impl(graph, input):
+        m = as_mask(graph, input, "~", nonzero)
+        return Value(graph, sp.Not(m.expr), m.shape, f"~{m.label}")
+
+    return impl
 
 
-def invert(graph, input):
-    if isinstance(input, int) and not isinstance(input, bool):
-        return ~input
-    m = _mask_operand(graph, input, "~")
-    return Value(graph, sp.Not(m.expr), m.shape, f"~{m.label}")
-
-
-register(invert, "operator.invert", "method.__invert__")
-
-
-def logical_not(graph, input):
-    m = condition(graph, input, "the argument")
-    return Value(graph, sp.Not(m.expr), m.shape, f"not {m.label}")
-
-
-register(logical_not, "numpy.logical_not", "torch.logical_not", "method.logical_not")
+register(_combination(sp.And, "&", False), "operator.and_", "method.__and__")
+register(_combination(sp.Or, "|", False), "operator.or_", "method.__or__")
+register(_negation(False), "operator.invert", "method.__invert__")
+register(_combination(sp.And, "&", True), "numpy.logical_and", "torch.logical_and", "method.logical_and")
+register(_combination(sp.Or, "|", True), "numpy.logical_or", "torch.logical_or", "method.logical_or")
+register(_negation(True), "numpy.logical_not", "torch.logical_not", "method.logical_not")
 
 
 def where(graph, condition_, x, y):
     """x where the condition holds, else y; each branch gets the gradient where it is taken."""
-    c = condition(graph, condition_, "the condition")
+    c = as_mask(graph, condition_, "the condition")
     a, b = array(graph, x, "the first branch"), array(graph, y, "the second branch")
     return elementwise(lambda c, a, b: sp.Piecewise((a, c), (b, True)), c, a, b,
                        label=f"where({c.label}, {a.label}, {b.label})")
@@ -141,8 +119,7 @@ EXAMPLES.extend([
             " np.where(np.logical_not(a > b), b, a * b))", **_AB),
     example("torch.where(torch.gt(a, b), a, b) + torch.ge(a, 0) * b + torch.lt(a, b) * b + torch.le(a, b) * a"
             " + torch.eq(a, b) * a + torch.ne(a, b) * b + torch.greater(a, b) * a + torch.greater_equal(a, b) * b"
-            " + torch.less(a, b) * a + torch.less_equal(a, b) * b + torch.equal(a, b) * a"
-            " + torch.not_equal(a, b) * b", **_AB),
+            " + torch.less(a, b) * a + torch.less_equal(a, b) * b + torch.not_equal(a, b) * b", **_AB),
     example("torch.where(torch.logical_and(a > 0, b > 0), a, torch.where(torch.logical_or(a > 1, b < 0), b, a * b))"
             " + torch.logical_not(a > b) * a", **_AB),
     example("a.gt(b) * a + a.ge(b) * b + a.lt(b) * a + a.le(b) * b + a.eq(b) * a + a.ne(b) * b"
