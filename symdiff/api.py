@@ -242,6 +242,13 @@ class Transformed:
         against the Array API standard, results in that library."""
         arrays = [xp.asarray(a) if _library(a) is None else a for a in args]
         described = [_described(a) for a in arrays]
+        for i, a in enumerate(described):
+            if None in a.shape:
+                name = self.params[i] if i < self._nparams else f"argument {i + 1}"
+                raise InputTypeError(
+                    f"`{self.source.name}`: `{name}` has sizes that are not known yet {arrays[i].shape} (dask "
+                    "chunks of unknown length); the gradient's formulas read them",
+                    hint=f"Call {name}.compute_chunk_sizes() (or pass lengths=) before differentiating.")
         key = ("array_api",) + tuple([(a.ndim, a.dtype) for a in described])
         fn = self._functions.get(key) or self._function(key, described, array_api=True)
         return fn(*arrays)
