@@ -20,6 +20,7 @@ HEADER = """\
 import math
 import numpy as np
 import scipy
+import scipy.linalg
 import scipy.special
 import scipy.stats
 import symdiff
@@ -37,7 +38,7 @@ DOMAINS = {
     "unit": lambda rng, shape: rng.uniform(-0.9, 0.9, shape),
     "above1": lambda rng, shape: rng.uniform(1.5, 3.0, shape),
     "probability": lambda rng, shape: rng.uniform(0.05, 0.95, shape),
-    "spd": None,  # symmetric positive definite matrices, made below
+    "spd": lambda rng, shape: rng.standard_normal(shape),  # square matrices made symmetric positive definite below
 }
 EPS = 1e-6
 
@@ -47,7 +48,7 @@ def _inputs(ex, rng, dtype=np.float64):
     for name, shape in ex.shapes.items():
         if name in ex.integers:
             args[name] = rng.integers(0, ex.integers[name], shape)
-        elif ex.domain == "spd":
+        elif ex.domain == "spd" and len(shape) >= 2 and shape[-1] == shape[-2]:
             m = rng.standard_normal(shape)
             args[name] = (m @ np.swapaxes(m, -1, -2) + shape[-1] * np.eye(shape[-1])).astype(dtype)
         else:

@@ -113,4 +113,4 @@ def constant(graph, value, what: str, allowed=None):
     return value
 
 
-from . import arithmetic, elementwise, masks, activations, axes, reductions, softmax, losses  # noqa: E402,F401  (they register)
+from . import arithmetic, elementwise, masks, activations, axes, reductions, softmax, losses, linalg  # noqa: E402,F401  (they register)
