@@ -58,24 +58,34 @@ def stabilize(graph: Graph) -> None:
     A pattern may span statements (`e = np.exp(z)` then `np.log(1 + e)`): where inlining the
     elementwise nodes a definition reads lets a rewrite fire, the inlined form is kept.
     """
+    inlined: dict = {}  # each elementwise node's formula over non-elementwise nodes, while short
     for symbol, node in list(graph.nodes.items()):
         if not node.is_elementwise:
             continue
         new = rewrite(node.definition)
         if new == node.definition:
-            inlined = _inline_elementwise(graph, node.definition)
-            if inlined != node.definition and sp.count_ops(inlined) <= _MAX_INLINED_OPS:
-                candidate = rewrite(inlined)
-                if candidate != inlined:
+            full = _inline_elementwise(graph, node.definition, inlined)
+            inlined[symbol] = full
+            if full != node.definition:
+                candidate = rewrite(full)
+                if candidate != full:
                     new = candidate
         if new != node.definition:
             graph.redefine(symbol, new)
+            inlined[symbol] = new
 
 
-def _inline_elementwise(graph: Graph, expr: sp.Expr) -> sp.Expr:
-    subs = {s: _inline_elementwise(graph, graph[s].definition) for s in graph.node_symbols(expr)
-            if graph[s].is_elementwise}
-    return expr.xreplace(subs) if subs else expr
+def _inline_elementwise(graph: Graph, expr: sp.Expr, inlined: dict) -> sp.Expr:
+    """`expr` with the elementwise nodes it reads replaced by their (already inlined) formulas, each
+    only while the result stays under `_MAX_INLINED_OPS` operations (linear in the graph's size)."""
+    subs = {}
+    for s in graph.node_symbols(expr):  # selections (Piecewise) are slow to rebuild, and no pattern needs them
+        if graph[s].is_elementwise and s in inlined and not inlined[s].has(sp.Piecewise):
+            subs[s] = inlined[s]
+    if not subs:
+        return expr
+    full = expr.xreplace(subs)
+    return full if sp.count_ops(full) <= _MAX_INLINED_OPS else expr
 
 
 # -- stable numpy forms ------------------------------------------------------------------------

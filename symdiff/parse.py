@@ -120,7 +120,10 @@ class Builder:
         elif isinstance(stmt, ast.Continue):
             return CONTINUE
         elif isinstance(stmt, ast.If):
-            return self.block(stmt.body if truth(self.expr(stmt.test), self.graph) else stmt.orelse, constant)
+            test = self.expr(stmt.test)
+            if isinstance(test, Value):
+                return self.select(stmt, test, constant)
+            return self.block(stmt.body if truth(test, self.graph) else stmt.orelse, constant)
         elif isinstance(stmt, ast.For):
             return self.loop(stmt, unrolled(sequence(self.expr(stmt.iter), self.graph, "this `for` loop"), self.graph), constant)
         elif isinstance(stmt, ast.While):
@@ -133,6 +136,51 @@ class Builder:
             refuse(self.graph, "this `raise` is reached for these arguments",
                    "symdiff decides the function's branches when it compiles: check the arguments' shapes.")
         return None
+
+    def select(self, stmt: ast.If, test: Value, constant: bool):
+        """An `if` on array values: both branches run, and each name they assign (or the value they
+        both return) is selected elementwise, `np.where(test, then, else)`; the gradient flows
+        through the branch taken."""
+        condition = self.mask(test)
+        before = dict(self.env)
+        sizes = {name: len(v) for name, v in before.items() if isinstance(v, (list, dict))}
+        outcomes = []
+        for body in (stmt.body, stmt.orelse):
+            self.env = dict(before)
+            signal = self.block(body, constant)
+            if any(len(before[name]) != n for name, n in sizes.items()):
+                refuse(self.graph, "a list or dict changed in a branch on array values",
+                       "Build the container outside the branch, or select values with np.where.")
+            if signal is not None and not isinstance(signal, Return):
+                refuse(self.graph, "`break` or `continue` in a branch on array values",
+                       "Loop a fixed number of times and select values with np.where.")
+            outcomes.append((signal, self.env))
+        (then_signal, then_env), (else_signal, else_env) = outcomes
+        if (then_signal is None) != (else_signal is None):
+            refuse(self.graph, "a `return` in only one branch of an `if` on array values",
+                   "Return after the `if`, or return in both branches: symdiff selects between them elementwise.")
+        self.env = {}
+        for name in dict.fromkeys([*then_env, *else_env]):
+            if name not in then_env or name not in else_env:
+                continue  # assigned on one path only: unusable after the `if` (refused where read)
+            a, b = then_env[name], else_env[name]
+            self.env[name] = a if a is b else self._bind(name, self.choose(condition, a, b), constant)
+        if then_signal is not None:
+            return Return(self.choose(condition, then_signal.value, else_signal.value))
+        return None
+
+    def mask(self, test: Value) -> Value:
+        """An array condition as a boolean mask (a number array: where it is nonzero)."""
+        return test if test.is_mask else self.apply("operator.ne", [test, 0])
+
+    def choose(self, condition: Value, a, b):
+        """`np.where(condition, a, b)` for arrays and numbers; other values must not differ."""
+        if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)) and len(a) == len(b):
+            return type(a)(self.choose(condition, x, y) for x, y in zip(a, b))
+        if not all(isinstance(v, (Value, int, float, sp.Expr)) and not isinstance(v, bool) for v in (a, b)):
+            refuse(self.graph, f"a value that depends on array values: {a!r} or {b!r}",
+                   "Only arrays and numbers can be selected elementwise (np.where).")
+        return self.apply("numpy.where", [condition, a, b])
 
     def loop(self, stmt, items: list | None, constant: bool):
         """A `for` over `items` or a `while` (`items` None), unrolled."""
@@ -314,7 +362,10 @@ class Builder:
         return value
 
     def _IfExp(self, node):
-        return self.expr(node.body) if truth(self.expr(node.test), self.graph) else self.expr(node.orelse)
+        test = self.expr(node.test)
+        if isinstance(test, Value):  # on array values: both sides, selected elementwise
+            return self.choose(self.mask(test), self.expr(node.body), self.expr(node.orelse))
+        return self.expr(node.body) if truth(test, self.graph) else self.expr(node.orelse)
 
     def comprehension(self, node, produce) -> None:
         """Run a comprehension's loops in a scope of their own, calling `produce` for each item."""

@@ -20,7 +20,8 @@ MAX_UNROLL = 32
 LOOPS_HINT = ("symdiff unrolls loops of up to 32 iterations over sizes known when it compiles "
               "(constants, list lengths, `len(params)`); loops over sizes that vary between calls are "
               "issue 12 (loops): vectorize the loop with array operations for now.")
-BRANCH_HINT = ("Branches on array values are not supported yet: use np.maximum or np.minimum, or pass the "
+BRANCH_HINT = ("`if` statements and conditional expressions on array values are selected elementwise (np.where); "
+               "a `while` on them needs a trip count found at run time (issue 12). Use np.where, or pass the "
                "condition as a Python bool parameter with a default (compiled once per value).")
 
 

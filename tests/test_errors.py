@@ -32,12 +32,12 @@ def f(x, w):
         z = z + x @ w
     return bce(z, z)
 """, UnsupportedSyntaxError, "for i in range(x.shape[0]):", "varies between calls", "issue 12"),
-    "if statement on an array": ("""
+    "while on an array": ("""
 def f(x, w):
-    if x:
+    while x:
         w = w + 1
     return bce(x @ w, x @ w)
-""", UnsupportedSyntaxError, "if x:", "branches on array values", "np.maximum"),
+""", UnsupportedSyntaxError, "while x:", "branches on array values", "issue 12"),
     "try statement": ("""
 def f(x, w):
     try:
