@@ -220,9 +220,11 @@ def _check_statements(param: str, shape: tuple, names: dict, bound: set, used: s
     """Check `param`'s shape, naming it in the message, and bind the dimensions first seen in it
     that the code reads (`used`)."""
     ndim = len(shape)
-    dims = ", ".join(str(int(d)) if d.is_Integer else names[d] for d in shape)
+    text = [str(int(d)) if d.is_Integer else names[d] if d.is_Symbol else ast.unparse(Lowering(names)(d))
+            for d in shape]  # formulas of dimensions (`N * M`) too
+    dims = ", ".join(text)
     expected = f"({dims},)" if ndim == 1 else f"({dims})"
-    sizes = ", ".join(str(int(d)) if d.is_Integer else f"{{{names[d]}}}" for d in shape)  # f-string fields
+    sizes = ", ".join(t if d.is_Integer else f"{{{t}}}" for d, t in zip(shape, text))  # f-string fields
     sizes = f"({sizes},)" if ndim == 1 else f"({sizes})"
     first = {}
     for i, d in enumerate(shape):
@@ -249,6 +251,7 @@ def _used_dims(program: Program) -> set:
     """Dimensions the code reads: in formulas, or checked in more than one place."""
     seen = [d for shape in program.shapes.values() for d in shape if d.is_Symbol]
     used = {d for d in seen if seen.count(d) > 1}
+    used |= {s for shape in program.shapes.values() for d in shape if not d.is_Symbol for s in d.free_symbols}
     for stmt in program.statements:
         used |= {d for d in stmt.expr.free_symbols if d.is_integer}
     return used
@@ -276,7 +279,7 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
     params = [str(p) for p in program.params]
     fresh = _Names(params)
     names: dict = {p: str(p) for p in program.params}
-    dims = sorted({d for shape in program.shapes.values() for d in shape if d.is_Symbol}, key=sp.default_sort_key)
+    dims = sorted({s for shape in program.shapes.values() for d in shape for s in d.free_symbols}, key=sp.default_sort_key)
     for d in dims:
         names[d] = fresh(str(d))
     for stmt in program.statements:

@@ -50,7 +50,8 @@ def from_static(arg):
 
 
 class ArrayOp(sp.Function):
-    """An array operation: the first `arity` arguments are node symbols, the rest static parameters
+    """An array operation: the first `arity` arguments are node symbols (every argument before the
+    static parameters when `arity` is None: a variadic operation), the rest static parameters
     named by `params`. A subclass defines everything about its operation (see `primitives`):
 
     * `shape(dims, *operand_shapes, *static)`: the result's shape (a staticmethod);
@@ -59,21 +60,26 @@ class ArrayOp(sp.Function):
     * `numpy`: a template such as `"np.cumsum({x}, axis={axis})"` (the operand is `{x}`, or `{a}`,
       `{b}`... when there are several; static parameters by their names), or a method
       `numpy(L, *operand_asts, *static)` returning an `ast` expression (`L` lowers dimensions);
-    * `view`: numpy returns a view of the first operand.
+    * `view`: numpy returns a view of the first operand (`readonly`: a read-only one).
     """
 
     arity = 1
     params: tuple[str, ...] = ()
     view = False
+    readonly = False
     numpy = None
+
+    @classmethod
+    def _arity(cls, args) -> int:
+        return len(args) - len(cls.params) if cls.arity is None else cls.arity
 
     @property
     def operands(self) -> tuple:
-        return self.args[: self.arity]
+        return self.args[: self._arity(self.args)]
 
     @property
     def static(self) -> tuple:
-        return tuple(from_static(a) for a in self.args[self.arity:])
+        return tuple(from_static(a) for a in self.args[self._arity(self.args):])
 
     def vjp(self, g, ans, *args, needs):
         raise NotImplementedError(f"{type(self).__name__} has no reverse rule")
@@ -85,9 +91,9 @@ class ArrayOp(sp.Function):
     def build(cls, *args, label: str | None = None, hint: str = "t") -> Value:
         """The node computing this operation on `args` (its operand `Value`s, then its static
         parameters as Python values), with the shape its rule gives."""
-        operands, static = args[: cls.arity], args[cls.arity:]
+        operands, static = args[: cls._arity(args)], args[cls._arity(args):]
         graph = operands[0].graph
-        shape = tuple(cls.shape(graph.dims, *(v.shape for v in operands), *static))
+        shape = tuple(sp.sympify(d) for d in cls.shape(graph.dims, *(v.shape for v in operands), *static))
         op = cls(*(v.symbol for v in operands), *(to_static(s) for s in static))
         label = label or f"{cls.__name__.lower()}({', '.join(v.label for v in operands)})"
         return array_op(graph, op, shape, label, hint)
@@ -211,7 +217,7 @@ class Graph:
         broadcast view."""
         node = self.nodes[symbol]
         while isinstance(node.definition, ArrayOp) and node.definition.view:
-            if isinstance(node.definition, P.BroadcastTo):
+            if node.definition.readonly:
                 return True
             node = self.nodes[node.definition.args[0]]
         return node.is_param
@@ -411,10 +417,12 @@ def normalize_axes(graph: Graph, axis, ndim: int) -> tuple[int, ...]:
     """`axis` (None, an int or a tuple) as sorted non-negative ints."""
     if axis is None:
         return tuple(range(ndim))
-    if not isinstance(axis, (int, tuple)) or isinstance(axis, bool):
-        raise graph.shape_error(f"axis={axis!r} is not an integer or a tuple of integers",
-                                hint="Give axes as constant integers, e.g. axis=-1 or axis=(0, 1).")
     axes = (axis,) if isinstance(axis, int) else axis
+    if not isinstance(axis, (int, tuple)) or any(not isinstance(a, int) or isinstance(a, bool) for a in axes):
+        holds_array = isinstance(axis, Value) or isinstance(axis, tuple) and any(isinstance(a, Value) for a in axis)
+        shown = "an array" if holds_array else repr(axis)
+        raise graph.shape_error(f"the axis ({shown}) is not an integer or a tuple of integers",
+                                hint="Give axes as constant integers, e.g. axis=-1 or axis=(0, 1).")
     out = []
     for a in axes:
         if not isinstance(a, int) or not -ndim <= a < ndim:

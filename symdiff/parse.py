@@ -105,6 +105,8 @@ class Builder:
                 return self.env[node.id] if node.id in self.env else self.resolver.constant(node.id)
             if isinstance(node, ast.Tuple):
                 return tuple(self.expr(e) for e in node.elts)
+            if isinstance(node, ast.List):  # a call argument (`np.stack([a, b])`)
+                return [self.expr(e) for e in node.elts]
             if isinstance(node, ast.BinOp):
                 return self.apply(BINARY_OPERATORS[type(node.op)], [self.expr(node.left), self.expr(node.right)])
             if isinstance(node, ast.UnaryOp):

@@ -52,6 +52,8 @@ class Dims:
         dim = sp.sympify(dim)
         while dim in self._parent:
             dim = self._parent[dim]
+        if not (dim.is_Symbol or dim.is_Integer):  # a formula of dimensions (`N*M`)
+            return dim.xreplace({s: self.find(s) for s in dim.free_symbols})
         return dim
 
     def resolve(self, shape: Shape) -> Shape:
@@ -84,6 +86,8 @@ class Dims:
             return a
         if a.is_Integer and b.is_Integer:
             return None
+        if not all(d.is_Symbol or d.is_Integer for d in (a, b)):
+            return self._equal_formula(a, b)
         if a.is_Integer:
             a, b = b, a
         if b.is_Integer:
@@ -104,6 +108,19 @@ class Dims:
         if keep not in self._hint and drop in self._hint:
             self._hint[keep] = self._hint[drop]
         return self._bind(drop, keep)
+
+    def _equal_formula(self, a, b) -> sp.Expr | None:
+        """A formula of dimensions (`N*M`) equals a flexible dimension it does not contain, if it gives
+        the size seen there (the generated shape checks then check it); two different formulas are
+        not known to be equal."""
+        if b.is_Symbol:
+            a, b = b, a
+        if not a.is_Symbol or a not in self._flexible or a in b.free_symbols:
+            return None
+        value = b.xreplace({s: self.hint(s) for s in b.free_symbols if self.hint(s) is not None})
+        if value.is_number and self._hint.get(a) is not None and value != self._hint[a]:
+            return None
+        return self._bind(a, b)
 
     def broadcast(self, a, b) -> sp.Expr | None:
         """The dimension numpy broadcasting gives for `a` against `b`; None when they are incompatible."""

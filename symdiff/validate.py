@@ -263,11 +263,19 @@ class Validator(ast.NodeVisitor):
                             hint, cls=UnknownCallError)
             self.resolved[node] = target
         for arg in node.args:
-            self.visit(arg)
+            self._argument(arg)
         for kw in node.keywords:
             if kw.arg is None:
                 self.refuse(kw.value, "`**` unpacking", "Pass each keyword argument explicitly.")
-            self.visit(kw.value)
+            self._argument(kw.value)
+
+    def _argument(self, node):
+        """A call argument: an expression, or a list or tuple literal of them (`np.stack([a, b])`)."""
+        if isinstance(node, (ast.List, ast.Tuple)):
+            for elt in node.elts:
+                self._argument(elt)
+        else:
+            self.visit(node)
 
     def generic_visit(self, node):
         what, hint = _REFUSED.get(type(node), (f"`{type(node).__name__}`", _STRAIGHT_LINE))

@@ -31,6 +31,8 @@ class Op:
                 hint=f"`{self.name}` takes {self.signature}.",
             ) from None
         bound.apply_defaults()
+        if any(p.kind is p.VAR_POSITIONAL for p in self.signature.parameters.values()):  # x.reshape(2, 3)
+            return self.impl(graph, *bound.args, **bound.kwargs)
         return self.impl(graph, **bound.arguments)
 
 
@@ -79,6 +81,7 @@ def example(expr: str, domain: str = "real", integers: dict | None = None, wrt: 
 
 
 EXAMPLES: list[Example] = []
+REFUSED: set[str] = set()  # names registered only to refuse with what to write instead (no example)
 
 
 def array(graph, value, what: str) -> Value:
@@ -92,12 +95,17 @@ def array(graph, value, what: str) -> Value:
     )
 
 
+def _holds_array(value) -> bool:
+    return isinstance(value, Value) or isinstance(value, (tuple, list)) and any(_holds_array(v) for v in value)
+
+
 def constant(graph, value, what: str, allowed=None):
     """`value` as a compile-time constant (an axis, a reduction...)."""
-    if isinstance(value, Value) or (allowed is not None and value not in allowed):
+    if _holds_array(value) or (allowed is not None and value not in allowed):
         expected = "a constant" if allowed is None else " or ".join(repr(a) for a in allowed)
-        raise UnsupportedSyntaxError(f"{what} must be {expected}", location=graph.location)
+        raise UnsupportedSyntaxError(f"{what} must be {expected}", location=graph.location,
+                                     hint="Write it in the source as numbers, strings or tuples of them.")
     return value
 
 
-from . import arithmetic, elementwise, axes, reductions, softmax, losses  # noqa: E402,F401  (they register)
+from . import arithmetic, elementwise, axes, reductions, softmax, losses, structure, constants  # noqa: E402,F401  (they register)
