@@ -179,7 +179,7 @@ class ExpandDims(ArrayOp):
         return tuple(shape)
 
     def vjp(self, g, ans, x, axes, *, needs):
-        return (g if _uniform(g) else full(g, ans).squeeze(axes),)
+        return (g if _uniform(g) else squeeze(full(g, ans), axes),)
 
     def jvp(self, dots, ans, x, axes, *, nb):
         return dots[0].expand_dims(tuple(nb + a for a in axes))
@@ -483,6 +483,40 @@ class Slice(ArrayOp):
     def _sympystr(self, printer):
         axis, start, stop = self.static
         return f"{printer.parenthesize(self.args[0], 999)}[{':, ' * axis}{start}:{stop}]"
+
+
+class Index(ArrayOp):
+    """`x[..., index]` along `axis`, the axis removed (a view)."""
+
+    params = ("axis", "index")
+    view = True
+
+    @staticmethod
+    def shape(dims, x, axis, index):
+        return x[:axis] + x[axis + 1:]
+
+    def vjp(self, g, ans, x, axis, index, *, needs):
+        g = ExpandDims.build(full(g, ans), (axis,), label=g.label)
+        return (Pad.build(g, axis, index, x.shape[axis] - index - 1, label=g.label),)
+
+    def jvp(self, dots, ans, x, axis, index, *, nb):
+        return Index.build(dots[0], nb + axis, index)
+
+    def numpy(self, L, x, axis, index):
+        return A.subscript(x, [A.full_slice()] * axis + [L.static(index)])
+
+    def _sympystr(self, printer):
+        axis, index = self.static
+        return f"{printer.parenthesize(self.args[0], 999)}[{':, ' * axis}{index}]"
+
+
+def squeeze(x: Value, axes: tuple) -> Value:
+    """`x` without the size-1 axes `axes`; a one-wide slice squeezed is an index (`g[:, 1]`)."""
+    node = x.graph.nodes.get(x.expr)
+    if len(axes) == 1 and node is not None and isinstance(node.definition, Slice) \
+            and node.definition.static[0] == axes[0]:
+        return Index.build(x.graph.value(node.definition.args[0]), *node.definition.static[:2], label=x.label)
+    return x.squeeze(axes)
 
 
 class Pad(ArrayOp):
