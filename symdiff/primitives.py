@@ -143,7 +143,7 @@ class Transpose(ArrayOp):
 
     def numpy(self, L, x, perm):
         n = len(perm)
-        if perm == tuple(reversed(range(n))):
+        if n == 2 and perm == (1, 0):
             return A.attr(x, "T")
         if perm == tuple(range(n - 2)) + (n - 1, n - 2):
             return A.method(x, "swapaxes", A.const(-1), A.const(-2))
@@ -590,7 +590,7 @@ class Triangle(ArrayOp):
         return Triangle.build(dots[0], k, upper)
 
     def numpy(self, L, x, k, upper):
-        return A.call(A.np("triu" if upper else "tril"), x, *([A.const(k)] if k else []))
+        return A.call(A.np("triu" if upper else "tril"), x, **({"k": A.const(k)} if k else {}))
 
 
 class Diagonal(ArrayOp):
