@@ -592,6 +592,10 @@ class Triangle(ArrayOp):
     def numpy(self, L, x, k, upper):
         return A.call(A.np("triu" if upper else "tril"), x, **({"k": A.const(k)} if k else {}))
 
+    def _sympystr(self, printer):
+        k, upper = self.static
+        return f"{'triu' if upper else 'tril'}({printer.doprint(self.args[0])}{f', k={k}' if k else ''})"
+
 
 class Diagonal(ArrayOp):
     """numpy.diagonal of the square pair of axes `axis1` < `axis2`, as the last axis (a read-only view)."""
