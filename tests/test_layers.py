@@ -14,7 +14,7 @@ STAGES = [
     {"resolve", "validate", "parse"},
     {"differentiate"},
     {"optimize"},
-    {"printing", "emit"},
+    {"printing", "emit", "array_api"},
     {"derivation", "dot"},
     {"export"},
     {"api", "check"},
