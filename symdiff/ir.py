@@ -71,15 +71,16 @@ class ArrayOp(sp.Function):
 
     @classmethod
     def _arity(cls, args) -> int:
-        return len(args) - len(cls.params) if cls.arity is None else cls.arity
+        """How many of `args` are operands (a subclass may give `arity` as a property of its arguments)."""
+        return cls.arity if isinstance(cls.arity, int) else len(args) - len(cls.params)
 
     @property
     def operands(self) -> tuple:
-        return self.args[: self._arity(self.args)]
+        return self.args[: self.arity if isinstance(self.arity, int) else self._arity(self.args)]
 
     @property
     def static(self) -> tuple:
-        return tuple(from_static(a) for a in self.args[self._arity(self.args):])
+        return tuple(from_static(a) for a in self.args[len(self.operands):])
 
     def vjp(self, g, ans, *args, needs):
         raise NotImplementedError(f"{type(self).__name__} has no reverse rule")
@@ -330,6 +331,8 @@ class Value:
         perm = tuple(perm)
         if perm == tuple(range(self.ndim)):
             return self
+        if P.PL.structured(self):
+            return P.PL.structured_transpose(self, perm)
         node = self.graph.nodes.get(self.expr)
         if node is not None and isinstance(node.definition, P.Transpose):  # compose permutations
             inner = node.definition.static[0]
@@ -341,6 +344,8 @@ class Value:
         axes = normalize_axes(self.graph, axis, self.ndim)
         if not axes:
             return self
+        if not keepdims and P.PL.structured(self):
+            return P.PL.structured_sum(self, axes)
         return P.ReduceSum.build(self, axes, bool(keepdims), label=f"sum({self.label})", hint="total")
 
     def max_shift(self, axes: tuple[int, ...]) -> Value:

@@ -15,7 +15,7 @@ from .ops import OPS, array
 from .resolve import BINARY_OPERATORS, UNARY_OPERATORS, Resolver
 from .scalar import stop_gradient
 from .source import FunctionSource, TransformSpec
-from .validate import Constant, validate
+from .validate import _REFUSED, Constant, _int_constant, validate
 
 _FOLD = {
     "operator.add": operator.add,
@@ -108,6 +108,12 @@ class Builder:
                 return tuple(self.expr(e) for e in node.elts)
             if isinstance(node, ast.List):  # a call argument (`np.stack([a, b])`)
                 return [self.expr(e) for e in node.elts]
+            if isinstance(node, ast.Subscript):  # one of several results (validated: `f(x)[i]`)
+                value, index = self.expr(node.value), _int_constant(node.slice)
+                if not isinstance(value, tuple) or not -len(value) <= index < len(value):
+                    what, hint = _REFUSED[ast.Subscript]
+                    raise UnsupportedSyntaxError(f"unsupported syntax: {what}", location=self.graph.location, hint=hint)
+                return value[index]
             if isinstance(node, ast.BinOp):
                 return self.apply(BINARY_OPERATORS[type(node.op)], [self.expr(node.left), self.expr(node.right)])
             if isinstance(node, ast.UnaryOp):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .errors import UnknownCallError, UnsupportedSyntaxError
 from .resolve import BINARY_OPERATORS, NOT_CONSTANT, UNARY_OPERATORS, Resolver, dotted_name
 from .ops import OPS
-from .source import FunctionSource, TransformSpec
+from .source import FunctionSource
 
 _STRAIGHT_LINE = (
     "symdiff compiles straight-line code; vectorize it with matrix products and broadcasting, "
@@ -141,9 +141,9 @@ class Validator(ast.NodeVisitor):
         if len(node.targets) != 1:
             self.refuse(node, "chained assignment", "Assign each name with its own statement.")
         target = node.targets[0]
-        if isinstance(target, ast.Tuple) and isinstance(self.resolved.get(node.value), TransformSpec) \
+        if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call) \
                 and all(isinstance(t, ast.Name) for t in target.elts):
-            self.local_names.update(t.id for t in target.elts)  # gradients unpacked from a transform
+            self.local_names.update(t.id for t in target.elts)  # the results of a transform, slogdet, eigh
             return
         self._target(target)
         self.local_names.add(target.id)
@@ -283,9 +283,25 @@ class Validator(ast.NodeVisitor):
         else:
             self.visit(node)
 
+    def visit_Subscript(self, node):
+        """`f(x)[0]`: one result of a call returning several (slogdet, eigh); other indexing is refused."""
+        if not isinstance(node.value, ast.Call) or _int_constant(node.slice) is None:
+            self.generic_visit(node)
+        self.visit(node.value)
+
     def generic_visit(self, node):
         what, hint = _REFUSED.get(type(node), (f"`{type(node).__name__}`", _STRAIGHT_LINE))
         self.refuse(node, what, hint)
+
+
+def _int_constant(node: ast.expr) -> int | None:
+    """The value of an integer literal (`1`, `-1`), else None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        value = _int_constant(node.operand)
+        return None if value is None else -value
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
 
 
 @dataclass(frozen=True)

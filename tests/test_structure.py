@@ -39,7 +39,6 @@ REFUSED = {
     "too few axes": ("x.permute(1)", ShapeError, "not a permutation", "every axis once"),
     "broadcast to fewer axes": ("np.broadcast_to(x, (3,))", ShapeError, "cannot broadcast", "replace a 1"),
     "inner of 3-D": ("np.inner(np.expand_dims(x, 0), x)", ShapeError, "more than 2 dimensions", "einsum"),
-    "triu of a vector": ("np.triu(y)", ShapeError, "2 or more dimensions", "np.outer"),
     "roll shifts": ("np.roll(x, (1, 2), axis=0)", ShapeError, "one integer shift per axis", "axis=(0, 1)"),
     "flatten order": ("torch.flatten(x, 1, 0)", ShapeError, "comes after", "then the last"),
     "moveaxis pairs": ("np.moveaxis(x, (0, 1), 0)", ShapeError, "as many axes", "new position"),

@@ -31,8 +31,8 @@ class Op:
                 hint=f"`{self.name}` takes {self.signature}.",
             ) from None
         bound.apply_defaults()
-        if any(p.kind is p.VAR_POSITIONAL for p in self.signature.parameters.values()):  # x.reshape(2, 3)
-            return self.impl(graph, *bound.args, **bound.kwargs)
+        if any(p.kind is p.VAR_POSITIONAL for p in inspect.signature(self.impl).parameters.values()):
+            return self.impl(graph, *bound.args, **bound.kwargs)  # `def impl(graph, self, *shape)`
         return self.impl(graph, **bound.arguments)
 
 
@@ -110,4 +110,4 @@ def constant(graph, value, what: str, allowed=None):
     return value
 
 
-from . import arithmetic, elementwise, axes, reductions, softmax, losses, structure, constants  # noqa: E402,F401  (they register)
+from . import arithmetic, elementwise, axes, reductions, softmax, losses, linalg, structure, constants  # noqa: E402,F401  (they register)

@@ -43,6 +43,7 @@ def attribute_T(graph, input):
 
 EXAMPLES.extend([
     example("a.T + np.transpose(a) + np.transpose(a, (1, 0))", a=(3, 4)),
+    example("np.transpose(a, (1, 2, 0)) + np.transpose(a, (-2, -1, 0))", a=(2, 3, 3)),
     example("torch.t(a) + a.t() + torch.transpose(a, 0, 1) + a.transpose(0, 1)", a=(3, 4)),
     example("a.transpose() + a.T", a=(2, 3)),
 ])

@@ -1,7 +1,7 @@
 """Structural ops: reshaping, adding and removing axes, joining, reordering, repeating and selecting
 elements, products that are reshaped elementwise products. Each is composed of a few primitives
 (`Reshape`, `ExpandDims`, `Squeeze`, `BroadcastTo`, `Transpose`, `Concatenate`, `Flip`, `Roll`,
-`Triangle`, `Diagonal`), which carry the derivatives."""
+`Diagonal`), which carry the derivatives."""
 from __future__ import annotations
 
 import sympy as sp
@@ -492,34 +492,7 @@ def expand_as(graph, self, other):
     return broadcast(graph, array(graph, self, "the tensor"), array(graph, other, "`other`").shape)
 
 
-# -- triangles and diagonals ---------------------------------------------------------------------
-
-
-def triangle(graph, x, k, upper: bool) -> Value:
-    x = array(graph, x, "the array")
-    if x.ndim < 2:
-        raise graph.shape_error(f"`{'triu' if upper else 'tril'}` takes arrays of 2 or more dimensions",
-                                hint="Make a matrix first, e.g. with np.outer or reshape.")
-    k = constant(graph, k, "the diagonal")
-    if not isinstance(k, int) or isinstance(k, bool):
-        raise graph.shape_error(f"the diagonal must be an integer, not {k!r}", hint="e.g. k=1 above, k=-1 below.")
-    return P.Triangle.build(x, k, upper, label=x.label)
-
-
-def _triangles(upper: bool):
-    def numpy_style(graph, m, k=0):
-        return triangle(graph, m, k, upper)
-
-    def torch_style(graph, input, diagonal=0):
-        return triangle(graph, input, diagonal, upper)
-
-    return numpy_style, torch_style
-
-
-for _upper, _word in ((True, "triu"), (False, "tril")):
-    _numpy_style, _torch_style = _triangles(_upper)
-    register(_numpy_style, f"numpy.{_word}")
-    register(_torch_style, f"torch.{_word}", f"method.{_word}")
+# -- diagonals ---------------------------------------------------------------------
 
 
 def main_diagonal(graph, x: Value, offset, axis1, axis2) -> Value:
@@ -700,9 +673,7 @@ EXAMPLES.extend([
     example("np.broadcast_to(a, (2, 3, 4))", a=(3, 1)),
     example("torch.broadcast_to(a, (2, 3, 4)) + a.broadcast_to((3, 4))", a=(3, 1)),
     example("a.expand(2, 3, 4) + a.expand(2, -1, 4) + a.expand_as(b)", a=(3, 1), b=(2, 3, 4)),
-    # triangles and diagonals
-    example("np.triu(a) + np.triu(a, 1) + np.tril(a) + np.tril(a, k=-1)", **_X),
-    example("torch.triu(a) + torch.tril(a, 1) + a.triu(-1) + a.tril(diagonal=2)", a=(2, 3, 3)),
+    # diagonals
     example("np.diag(a) * 2 + np.diag(b)", a=(3,), b=(3, 3), second_order=True),
     example("torch.diag(a) + a.diag() + torch.diag(b).diag()", a=(3, 3), b=(3, 3)),
     example("np.diagonal(a) + a.diagonal() + np.diagonal(a, 0, 1, 0)", a=(3, 3)),
