@@ -291,9 +291,10 @@ def permuted(graph, x: Value, perm) -> Value:
     """Axis i of the result is axis perm[i] of `x`."""
     perm = constant(graph, perm, "the axes")
     perm = tuple(perm) if isinstance(perm, (tuple, list)) else (perm,)
-    if len(perm) != x.ndim or len(normalize_axes(graph, perm, x.ndim)) != x.ndim:
-        raise graph.shape_error(f"{perm} is not a permutation of the {x.ndim} axes of `{x.label}`",
-                                hint="List every axis once, e.g. (1, 0, 2).")
+    if not all(isinstance(p, int) and not isinstance(p, bool) and -x.ndim <= p < x.ndim for p in perm) \
+            or sorted(p % x.ndim for p in perm) != list(range(x.ndim)):
+        raise UnsupportedSyntaxError(f"{perm} is not a permutation of the {x.ndim} axes of `{x.label}`",
+                                     location=graph.location, hint="Give each axis once, e.g. (1, 0, 2).")
     return x.transpose(tuple(p % x.ndim for p in perm))
 
 
