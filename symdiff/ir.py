@@ -270,8 +270,16 @@ class Value:
         """The node holding this value (created if the value is a lazy expression)."""
         return self.graph.add(self.expr, self.shape, hint=_HINTS.get(type(self.expr).__name__, "t"))
 
+    @property
+    def is_mask(self) -> bool:
+        """Whether this is a boolean mask (a comparison, or `&`, `|`, `~` of them)."""
+        return is_boolean(self.expr)
+
     def named(self, name: str) -> Value:
-        """This value materialized as a node called `name` (an assignment in the source)."""
+        """This value materialized as a node called `name` (an assignment in the source). A mask
+        stays a lazy expression: it becomes a number (`mask`) where arithmetic reads it."""
+        if self.is_mask:
+            return Value(self.graph, self.expr, self.shape, name)
         symbol = self.graph.add(self.expr, self.shape, name=name)
         return Value(self.graph, symbol, self.shape, name)
 
@@ -350,7 +358,7 @@ class Value:
 
     def max_shift(self, axes: tuple[int, ...]) -> Value:
         """max over `axes` (kept as size 1), treated as a constant: the stabilizing shift of softmax."""
-        m = P.ReduceMax.build(self, tuple(axes), label=f"max({self.label})", hint="shift")
+        m = P.ReduceMax.build(self, tuple(axes), True, label=f"max({self.label})", hint="shift")
         return m.apply(stop_gradient, label=m.label)
 
     def expand_dims(self, axes: tuple[int, ...]) -> Value:
@@ -374,6 +382,11 @@ class Value:
 
 
 _SINGULAR = (sp.zoo, sp.oo, -sp.oo, sp.nan, sp.I)
+
+
+def is_boolean(expr) -> bool:
+    """Whether a SymPy expression is a truth value (a relational, And, Or, Not, true, false)."""
+    return isinstance(expr, sp.logic.boolalg.Boolean) and not isinstance(expr, sp.Expr)
 
 
 def _finite(graph: Graph, expr: sp.Expr) -> sp.Expr:
@@ -422,12 +435,10 @@ def normalize_axes(graph: Graph, axis, ndim: int) -> tuple[int, ...]:
     """`axis` (None, an int or a tuple) as sorted non-negative ints."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else axis
-    if not isinstance(axis, (int, tuple)) or any(not isinstance(a, int) or isinstance(a, bool) for a in axes):
-        holds_array = isinstance(axis, Value) or isinstance(axis, tuple) and any(isinstance(a, Value) for a in axis)
-        shown = "an array" if holds_array else repr(axis)
-        raise graph.shape_error(f"the axis ({shown}) is not an integer or a tuple of integers",
+    if not isinstance(axis, (int, tuple)) or isinstance(axis, bool):
+        raise graph.shape_error(f"axis={axis!r} is not an integer or a tuple of integers",
                                 hint="Give axes as constant integers, e.g. axis=-1 or axis=(0, 1).")
+    axes = (axis,) if isinstance(axis, int) else axis
     out = []
     for a in axes:
         if not isinstance(a, int) or not -ndim <= a < ndim:
