@@ -111,7 +111,7 @@ class _Rewrite(ast.NodeTransformer):
             return A.call(_xp("reshape"), array, A.const((-1,)))
         if name == "dot":
             return ast.BinOp(array, ast.MatMult(), node.args[0])
-        if name == "reshape" and len(node.args) > 1:
+        if name == "reshape" and not (len(node.args) == 1 and isinstance(node.args[0], ast.Tuple)):
             node.args = [A.tuple_(node.args)]
         standard = {"transpose": "permute_dims", "cumsum": "cumulative_sum", "cumprod": "cumulative_prod"}.get(name, name)
         return ast.Call(_xp(standard), [array, *node.args], node.keywords)

@@ -50,7 +50,8 @@ def from_static(arg):
 
 
 class ArrayOp(sp.Function):
-    """An array operation: the first `arity` arguments are node symbols, the rest static parameters
+    """An array operation: the first `arity` arguments are node symbols (every argument before the
+    static parameters when `arity` is None: a variadic operation), the rest static parameters
     named by `params`. A subclass defines everything about its operation (see `primitives`):
 
     * `shape(dims, *operand_shapes, *static)`: the result's shape (a staticmethod);
@@ -59,21 +60,27 @@ class ArrayOp(sp.Function):
     * `numpy`: a template such as `"np.cumsum({x}, axis={axis})"` (the operand is `{x}`, or `{a}`,
       `{b}`... when there are several; static parameters by their names), or a method
       `numpy(L, *operand_asts, *static)` returning an `ast` expression (`L` lowers dimensions);
-    * `view`: numpy returns a view of the first operand.
+    * `view`: numpy returns a view of the first operand (`readonly`: a read-only one).
     """
 
     arity = 1
     params: tuple[str, ...] = ()
     view = False
+    readonly = False
     numpy = None
+
+    @classmethod
+    def _arity(cls, args) -> int:
+        """How many of `args` are operands (a subclass may give `arity` as a property of its arguments)."""
+        return cls.arity if isinstance(cls.arity, int) else len(args) - len(cls.params)
 
     @property
     def operands(self) -> tuple:
-        return self.args[: self.arity]
+        return self.args[: self.arity if isinstance(self.arity, int) else self._arity(self.args)]
 
     @property
     def static(self) -> tuple:
-        return tuple(from_static(a) for a in self.args[self.arity:])
+        return tuple(from_static(a) for a in self.args[len(self.operands):])
 
     def vjp(self, g, ans, *args, needs):
         raise NotImplementedError(f"{type(self).__name__} has no reverse rule")
@@ -85,9 +92,9 @@ class ArrayOp(sp.Function):
     def build(cls, *args, label: str | None = None, hint: str = "t") -> Value:
         """The node computing this operation on `args` (its operand `Value`s, then its static
         parameters as Python values), with the shape its rule gives."""
-        operands, static = args[: cls.arity], args[cls.arity:]
+        operands, static = args[: cls._arity(args)], args[cls._arity(args):]
         graph = operands[0].graph
-        shape = tuple(cls.shape(graph.dims, *(v.shape for v in operands), *static))
+        shape = tuple(sp.sympify(d) for d in cls.shape(graph.dims, *(v.shape for v in operands), *static))
         op = cls(*(v.symbol for v in operands), *(to_static(s) for s in static))
         label = label or f"{cls.__name__.lower()}({', '.join(v.label for v in operands)})"
         return array_op(graph, op, shape, label, hint)
@@ -211,7 +218,7 @@ class Graph:
         broadcast view."""
         node = self.nodes[symbol]
         while isinstance(node.definition, ArrayOp) and node.definition.view:
-            if isinstance(node.definition, P.BroadcastTo):
+            if node.definition.readonly:
                 return True
             node = self.nodes[node.definition.args[0]]
         return node.is_param

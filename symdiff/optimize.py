@@ -236,19 +236,31 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
     for target, expr in exprs.items():
         for s in expr.free_symbols & exprs.keys():
             uses[s] += 1
-            readers[s] = target
+            readers.setdefault(s, []).append(target)
         for twice in expr.atoms(inf_at_zero, equal):  # their lowerings read an argument twice
             for s in twice.free_symbols & exprs.keys():
                 uses[s] += 1
+
+    def inlined_view(s) -> bool:
+        node = graph.nodes.get(s)
+        return node is not None and s not in outputs and node.name is None \
+            and isinstance(node.definition, ArrayOp) and node.definition.view
+
+    def copies(s) -> int:
+        """How many times the text of `s` is written where it is inlined (views are, at every read)."""
+        return sum(copies(r) if inlined_view(r) else 1 for r in readers.get(s, ()))
 
     def inlined(s) -> bool:
         node = graph.nodes.get(s)
         if node is None or s in outputs or node.name is not None:
             return False
-        if isinstance(node.definition, ArrayOp) and node.definition.view:
+        if inlined_view(s):
             return True
-        # one reader, which does not also read what s reads (`s - t` with s = t would cancel to a number)
-        return uses[s] == 1 and not exprs[readers[s]].free_symbols & exprs[s].free_symbols
+        # one reader, which does not also read what s reads (`s - t` with s = t would cancel to a number),
+        # and is not a view read in several places (the formula would be computed in each)
+        reader = readers[s][0] if uses[s] == 1 else None
+        return reader is not None and not exprs[reader].free_symbols & exprs[s].free_symbols \
+            and not (inlined_view(reader) and copies(reader) > 1)
 
     folded = {s: exprs[s] for s in order if inlined(s)}
 

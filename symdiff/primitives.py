@@ -29,7 +29,7 @@ class Constant(ArrayOp):
     """An array whose value does not depend on its operands' values (only on their shape and dtype)."""
 
     def vjp(self, g, ans, *args, needs):
-        return (None,) * self.arity
+        return (None,) * len(self.operands)
 
     def jvp(self, dots, ans, *args, nb):
         return None
@@ -42,6 +42,11 @@ def full(g: Value, like: Value) -> Value:
     if not g.graph.node_symbols(g.expr):
         return FullLike.build(like, g.expr, label=g.label)
     return g.broadcast_to(like.shape)
+
+
+def _uniform(g: Value) -> bool:
+    """Whether a cotangent is one number everywhere: reordering its elements leaves it as it is."""
+    return not g.graph.node_symbols(g.expr)
 
 
 # -- products ----------------------------------------------------------------------------------
@@ -173,14 +178,14 @@ class Transpose(ArrayOp):
         return tuple(x[p] for p in perm)
 
     def vjp(self, g, ans, x, perm, *, needs):
-        return (full(g, ans).transpose(tuple(perm.index(i) for i in range(len(perm)))),)
+        return (g if _uniform(g) else full(g, ans).transpose(tuple(perm.index(i) for i in range(len(perm)))),)
 
     def jvp(self, dots, ans, x, perm, *, nb):
         return dots[0].transpose(tuple(range(nb)) + tuple(nb + p for p in perm))
 
     def numpy(self, L, x, perm):
         n = len(perm)
-        if perm == tuple(reversed(range(n))):
+        if n == 2 and perm == (1, 0):
             return A.attr(x, "T")
         if perm == tuple(range(n - 2)) + (n - 1, n - 2):
             return A.method(x, "swapaxes", A.const(-1), A.const(-2))
@@ -216,7 +221,7 @@ class ExpandDims(ArrayOp):
         return tuple(shape)
 
     def vjp(self, g, ans, x, axes, *, needs):
-        return (full(g, ans).squeeze(axes),)
+        return (g if _uniform(g) else squeeze(full(g, ans), axes),)
 
     def jvp(self, dots, ans, x, axes, *, nb):
         return dots[0].expand_dims(tuple(nb + a for a in axes))
@@ -255,7 +260,7 @@ class BroadcastTo(ArrayOp):
     """numpy.broadcast_to onto a shape (a read-only view)."""
 
     params = ("shape",)
-    view = True
+    view = readonly = True
 
     @staticmethod
     def shape(dims, x, shape):
@@ -386,8 +391,8 @@ def _others(x: Value, axes: tuple) -> Value:
     exclusive products from both ends; over the rest, the same for the products along it."""
     a = axes[0]
     before = CumProd.build(Shift.build(x, a, 1, label=x.label), a, label=f"cumprod({x.label})", hint="before")
-    flipped = Flip.build(x, a, label=x.label)
-    after = Flip.build(CumProd.build(Shift.build(flipped, a, 1, label=x.label), a, label=x.label), a,
+    flipped = Flip.build(x, (a,), label=x.label)
+    after = Flip.build(CumProd.build(Shift.build(flipped, a, 1, label=x.label), a, label=x.label), (a,),
                        label=f"cumprod({x.label})", hint="after")
     along = before * after
     if len(axes) == 1:
@@ -438,25 +443,10 @@ class Unshift(ArrayOp):
         return A.call(A.np("concatenate"), A.tuple_([rest, last]), axis=A.const(axis))
 
 
-class Flip(ArrayOp):
-    """numpy.flip along `axis` (a view)."""
-
-    params = ("axis",)
-    view = True
-    numpy = "np.flip({x}, axis={axis})"
-    shape = staticmethod(_first_operand_shape)
-
-    def vjp(self, g, ans, x, axis, *, needs):
-        return (Flip.build(full(g, ans), axis, label=g.label),)
-
-    def jvp(self, dots, ans, x, axis, *, nb):
-        return Flip.build(dots[0], nb + axis, label=dots[0].label)
-
-
 def _reversed_cumsum(g: Value, axis: int) -> Value:
     """Sums from each element to the end along `axis`."""
-    return Flip.build(CumSum.build(Flip.build(g, axis, label=g.label), axis, label=g.label), axis,
-                      label=f"cumsum({g.label})")
+    return Flip.build(CumSum.build(Flip.build(g, (axis,), label=g.label), axis, label=g.label), (axis,),
+                      label=f"cumsum({g.label})")  # Flip: in the structure section below
 
 
 class CumSum(ArrayOp):
@@ -538,8 +528,8 @@ class Full(Constant):
 
     def numpy(self, L, like, shape, value):
         dtype = A.attr(like, "dtype")
-        if value == 0:
-            return A.call(A.np("zeros"), L.shape(shape), dtype=dtype)
+        if value in (0, 1):
+            return A.call(A.np("ones" if value else "zeros"), L.shape(shape), dtype=dtype)
         return A.call(A.np("full"), L.shape(shape), L(value), dtype=dtype)
 
     def _sympystr(self, printer):
@@ -574,6 +564,297 @@ class Copy(Identity):
 
     view = False
     numpy = "{x}.copy()"
+
+
+# -- structure: reshaping, joining, reordering and selecting elements (ops/structure.py) ----------
+
+
+def base(v: Value) -> Value:
+    """The array `v` is a view of (the same dtype: what a constant beside it takes its dtype from)."""
+    node = v.graph.nodes.get(v.expr)
+    while node is not None and isinstance(node.definition, ArrayOp) and node.definition.view:
+        node = v.graph[node.definition.args[0]]
+    return v if node is None else v.graph.value(node.symbol)
+
+
+class Reshape(ArrayOp):
+    """numpy.reshape onto `shape` (dimension expressions: `(2*N, 3)`; a view where numpy can)."""
+
+    params = ("shape",)
+    view = True
+
+    @staticmethod
+    def shape(dims, x, shape):
+        return tuple(shape)
+
+    def vjp(self, g, ans, x, shape, *, needs):
+        return (g if _uniform(g) else reshape(full(g, ans), x.shape),)
+
+    def jvp(self, dots, ans, x, shape, *, nb):
+        return reshape(dots[0], dots[0].shape[:nb] + tuple(shape))
+
+    def numpy(self, L, x, shape):
+        """`x.reshape(N, 3)`; `-1` for the one size that is a formula of others (`x.reshape(-1)`)."""
+        shape = [sp.sympify(d) for d in shape]
+        inferred = next((i for i, d in enumerate(shape) if not (d.is_Integer or d.is_Symbol)), None)
+        if len(shape) == 1:
+            inferred = 0
+        sizes = [A.const(-1) if i == inferred else L.static(d) for i, d in enumerate(shape)]
+        return A.method(x, "reshape", *sizes) if sizes else A.method(x, "reshape", A.tuple_(()))
+
+    def _sympystr(self, printer):
+        return f"reshape({printer.doprint(self.args[0])}, {format_shape(self.args[1])})"
+
+
+def reshape(x: Value, shape) -> Value:
+    """`x` reshaped (itself if the shape is its own; a reshape of a reshape reshapes the original)."""
+    shape = tuple(sp.sympify(d) for d in shape)
+    if shape == x.shape:
+        return x
+    node = x.graph.nodes.get(x.expr)
+    if node is not None and isinstance(node.definition, Reshape):
+        x = x.graph.value(node.definition.args[0])
+        if shape == x.shape:
+            return x
+    return Reshape.build(x, shape, label=x.label)
+
+
+class Concatenate(ArrayOp):
+    """numpy.concatenate of any number of operands along `axis`."""
+
+    arity = None
+    params = ("axis",)
+
+    @staticmethod
+    def shape(dims, *args):
+        *shapes, axis = args
+        return shapes[0][:axis] + (sp.Add(*(s[axis] for s in shapes)),) + shapes[0][axis + 1:]
+
+    def vjp(self, g, ans, *args, needs):
+        *operands, axis = args
+        if _uniform(g):
+            return tuple(g if need else None for need in needs)
+        g, start, out = full(g, ans), sp.Integer(0), []
+        for v, need in zip(operands, needs):
+            stop = start + v.shape[axis]
+            out.append(Slice.build(g, axis, start, stop, label=g.label) if need else None)
+            start = stop
+        return tuple(out)
+
+    def jvp(self, dots, ans, *args, nb):
+        *operands, axis = args
+        some = base(next(d for d in dots if d is not None))
+        dots = [Full.build(some, some.shape[:nb] + v.shape, 0) if d is None else d for d, v in zip(dots, operands)]
+        return Concatenate.build(*dots, nb + axis)
+
+    def numpy(self, L, *args):
+        *operands, axis = args
+        kwargs = {"axis": A.const(axis)} if axis else {}
+        return A.call(A.np("concatenate"), A.tuple_(operands), **kwargs)
+
+    def _sympystr(self, printer):
+        *operands, axis = self.args
+        return f"concatenate(({', '.join(printer.doprint(a) for a in operands)}), axis={axis})"
+
+
+class Slice(ArrayOp):
+    """`x[..., start:stop]` along `axis` (bounds are dimension expressions)."""
+
+    params = ("axis", "start", "stop")
+    view = True
+
+    @staticmethod
+    def shape(dims, x, axis, start, stop):
+        return x[:axis] + (sp.sympify(stop - start),) + x[axis + 1:]
+
+    def vjp(self, g, ans, x, axis, start, stop, *, needs):
+        return (Pad.build(full(g, ans), axis, start, x.shape[axis] - stop, label=g.label),)
+
+    def jvp(self, dots, ans, x, axis, start, stop, *, nb):
+        return Slice.build(dots[0], nb + axis, start, stop)
+
+    def numpy(self, L, x, axis, start, stop):
+        bounds = ast.Slice(L.static(start) if start != 0 else None, L.static(stop))
+        return A.subscript(x, [A.full_slice()] * axis + [bounds])
+
+    def _sympystr(self, printer):
+        axis, start, stop = self.static
+        return f"{printer.parenthesize(self.args[0], 999)}[{':, ' * axis}{start}:{stop}]"
+
+
+class Index(ArrayOp):
+    """`x[..., index]` along `axis`, the axis removed (a view)."""
+
+    params = ("axis", "index")
+    view = True
+
+    @staticmethod
+    def shape(dims, x, axis, index):
+        return x[:axis] + x[axis + 1:]
+
+    def vjp(self, g, ans, x, axis, index, *, needs):
+        g = ExpandDims.build(full(g, ans), (axis,), label=g.label)
+        return (Pad.build(g, axis, index, x.shape[axis] - index - 1, label=g.label),)
+
+    def jvp(self, dots, ans, x, axis, index, *, nb):
+        return Index.build(dots[0], nb + axis, index)
+
+    def numpy(self, L, x, axis, index):
+        return A.subscript(x, [A.full_slice()] * axis + [L.static(index)])
+
+    def _sympystr(self, printer):
+        axis, index = self.static
+        return f"{printer.parenthesize(self.args[0], 999)}[{':, ' * axis}{index}]"
+
+
+def squeeze(x: Value, axes: tuple) -> Value:
+    """`x` without the size-1 axes `axes`; a one-wide slice squeezed is an index (`g[:, 1]`)."""
+    node = x.graph.nodes.get(x.expr)
+    if len(axes) == 1 and node is not None and isinstance(node.definition, Slice) \
+            and node.definition.static[0] == axes[0]:
+        return Index.build(x.graph.value(node.definition.args[0]), *node.definition.static[:2], label=x.label)
+    return x.squeeze(axes)
+
+
+class Pad(ArrayOp):
+    """Zeros added before and after along `axis` (numpy.pad; the cotangent of a slice)."""
+
+    params = ("axis", "before", "after")
+
+    @staticmethod
+    def shape(dims, x, axis, before, after):
+        return x[:axis] + (sp.sympify(before + x[axis] + after),) + x[axis + 1:]
+
+    def vjp(self, g, ans, x, axis, before, after, *, needs):
+        return (Slice.build(full(g, ans), axis, before, before + x.shape[axis], label=g.label),)
+
+    def jvp(self, dots, ans, x, axis, before, after, *, nb):
+        return Pad.build(dots[0], nb + axis, before, after)
+
+    def numpy(self, L, x, axis, before, after):
+        widths = [A.const((0, 0))] * axis + [A.tuple_((L.static(before), L.static(after)))]
+        return A.call(A.np("pad"), x, A.tuple_(widths))
+
+    def _sympystr(self, printer):
+        axis, before, after = self.static
+        return f"pad({printer.doprint(self.args[0])}, axis={axis}, width=({before}, {after}))"
+
+
+class Flip(ArrayOp):
+    """numpy.flip over `axes` (a view)."""
+
+    params = ("axes",)
+    view = True
+    shape = staticmethod(_first_operand_shape)
+
+    def vjp(self, g, ans, x, axes, *, needs):
+        return (g if _uniform(g) else Flip.build(full(g, ans), axes, label=g.label),)
+
+    def jvp(self, dots, ans, x, axes, *, nb):
+        return Flip.build(dots[0], tuple(nb + a for a in axes))
+
+    def numpy(self, L, x, axes):
+        return A.call(A.np("flip"), x, axis=A.axis(axes))
+
+
+class Roll(ArrayOp):
+    """numpy.roll by `shifts` along `axes`."""
+
+    params = ("shifts", "axes")
+    shape = staticmethod(_first_operand_shape)
+
+    def vjp(self, g, ans, x, shifts, axes, *, needs):
+        return (g if _uniform(g) else Roll.build(full(g, ans), tuple(-s for s in shifts), axes, label=g.label),)
+
+    def jvp(self, dots, ans, x, shifts, axes, *, nb):
+        return Roll.build(dots[0], shifts, tuple(nb + a for a in axes))
+
+    def numpy(self, L, x, shifts, axes):
+        one = len(axes) == 1
+        return A.call(A.np("roll"), x, A.const(shifts[0] if one else shifts), axis=A.axis(axes))
+
+
+class Diagonal(ArrayOp):
+    """numpy.diagonal of the square pair of axes `axis1` < `axis2`, as the last axis (a read-only view)."""
+
+    params = ("axis1", "axis2")
+    view = readonly = True
+
+    @staticmethod
+    def shape(dims, x, axis1, axis2):
+        return tuple(d for i, d in enumerate(x) if i not in (axis1, axis2)) + (x[axis1],)
+
+    def vjp(self, g, ans, x, axis1, axis2, *, needs):
+        if _uniform(g) and x.ndim == 2:
+            return (Eye.build(base(ans), ans.shape[0], ans.shape[0], 0) * g,)
+        g = full(g, ans)
+        n = g.shape[-1]
+        square = g.expand_dims((g.ndim,)) * Eye.build(base(g), n, n, 0)  # (..., n, n), g on the diagonal
+        rest = iter(range(g.ndim - 1))
+        perm = tuple(g.ndim - 1 if i == axis1 else g.ndim if i == axis2 else next(rest) for i in range(x.ndim))
+        return (square.transpose(perm),)
+
+    def jvp(self, dots, ans, x, axis1, axis2, *, nb):
+        return Diagonal.build(dots[0], nb + axis1, nb + axis2)
+
+    def numpy(self, L, x, axis1, axis2):
+        kwargs = {} if (axis1, axis2) == (0, 1) else {"axis1": A.const(axis1), "axis2": A.const(axis2)}
+        return A.call(A.np("diagonal"), x, **kwargs)
+
+
+class Eye(Constant):
+    """numpy.eye(n, m, k) in `like`'s dtype."""
+
+    params = ("n", "m", "k")
+
+    @staticmethod
+    def shape(dims, like, n, m, k):
+        return (sp.sympify(n), sp.sympify(m))
+
+    def numpy(self, L, like, n, m, k):
+        args = [L.static(n)] + ([L.static(m)] if m != n else [])
+        kwargs = {"k": A.const(k)} if k else {}
+        return A.call(A.np("eye"), *args, **kwargs, dtype=A.attr(like, "dtype"))
+
+    def _sympystr(self, printer):
+        n, m, k = self.static
+        return f"eye({n}, {m}, k={k})" if k else f"eye({n}, {m})"
+
+
+class Arange(Constant):
+    """numpy.arange(start, stop, step) of `size` elements, in `like`'s dtype."""
+
+    params = ("start", "stop", "step", "size")
+
+    @staticmethod
+    def shape(dims, like, start, stop, step, size):
+        return (sp.sympify(size),)
+
+    def numpy(self, L, like, start, stop, step, size):
+        args = [start, stop, step] if step != 1 else [start, stop] if start != 0 else [stop]
+        return A.call(A.np("arange"), *(L.static(a) for a in args), dtype=A.attr(like, "dtype"))
+
+    def _sympystr(self, printer):
+        start, stop, step, size = self.static
+        return f"arange({start}, {stop}, {step})"
+
+
+class Linspace(Constant):
+    """numpy.linspace(start, stop, num, endpoint) in `like`'s dtype."""
+
+    params = ("start", "stop", "num", "endpoint")
+
+    @staticmethod
+    def shape(dims, like, start, stop, num, endpoint):
+        return (sp.sympify(num),)
+
+    def numpy(self, L, like, start, stop, num, endpoint):
+        kwargs = {} if endpoint else {"endpoint": A.const(False)}
+        return A.call(A.np("linspace"), L.static(start), L.static(stop), L.static(num), **kwargs,
+                      dtype=A.attr(like, "dtype"))
+
+    def _sympystr(self, printer):
+        return "linspace({}, {}, {})".format(*self.static[:3])
 
 
 from . import primitives_linalg as PL  # noqa: E402  (structured tangents of Jacobians)

@@ -256,7 +256,7 @@ def test_norm_of_an_array_of_three_dimensions_needs_its_axes(tmp_path):
     assert_says(info.value, "1-D or 2-D array", "give axis=")
 
 
-@pytest.mark.parametrize("name", sorted(REFUSED_CALLS))
+@pytest.mark.parametrize("name", sorted(n for n in REFUSED_CALLS if ".nan" in n))
 def test_nan_skipping_reductions_are_refused(tmp_path, name):
     call = name.replace("numpy.", "np.")
     with pytest.raises(UnsupportedSyntaxError) as info:

@@ -34,6 +34,8 @@ class Op:
                 hint=f"`{self.name}` takes {self.signature}.",
             ) from None
         bound.apply_defaults()
+        if any(p.kind is p.VAR_POSITIONAL for p in inspect.signature(self.impl).parameters.values()):
+            return self.impl(graph, *bound.args, **bound.kwargs)  # `def impl(graph, self, *shape)`
         return self.impl(graph, **bound.arguments)
 
 
@@ -117,6 +119,10 @@ def array(graph, value, what: str) -> Value:
     )
 
 
+def _holds_array(value) -> bool:
+    return isinstance(value, Value) or isinstance(value, (tuple, list)) and any(_holds_array(v) for v in value)
+
+
 def number(graph, value, what: str):
     """A constant number parameter (`alpha=1.0`), integral floats as integers so that the formula
     reads `x`, not `1.0*x`."""
@@ -128,10 +134,11 @@ def number(graph, value, what: str):
 
 def constant(graph, value, what: str, allowed=None):
     """`value` as a compile-time constant (an axis, a reduction...)."""
-    if isinstance(value, Value) or (allowed is not None and value not in allowed):
+    if _holds_array(value) or (allowed is not None and value not in allowed):
         expected = "a constant" if allowed is None else " or ".join(repr(a) for a in allowed)
-        raise UnsupportedSyntaxError(f"{what} must be {expected}", location=graph.location)
+        raise UnsupportedSyntaxError(f"{what} must be {expected}", location=graph.location,
+                                     hint="Write it in the source as numbers, strings or tuples of them.")
     return value
 
 
-from . import arithmetic, elementwise, masks, activations, axes, reductions, norms, softmax, losses, linalg  # noqa: E402,F401,E501  (they register)
+from . import arithmetic, elementwise, masks, activations, axes, reductions, norms, softmax, losses, linalg, structure, constants  # noqa: E402,F401,E501  (they register)

@@ -1,20 +1,14 @@
-"""Transposes."""
+"""Transposes: axes reversed, permuted or swapped."""
 from __future__ import annotations
 
-from . import EXAMPLES, array, constant, defop, example
-from ..errors import UnsupportedSyntaxError
+from . import EXAMPLES, array, defop, example
+from .structure import permuted, swapped
+
 
 @defop("numpy.transpose")
 def np_transpose(graph, a, axes=None):
     x = array(graph, a, "the array")
-    if axes is None:
-        return x.T
-    axes = constant(graph, axes, "`axes`")
-    if not isinstance(axes, tuple) or not all(isinstance(p, int) and -x.ndim <= p < x.ndim for p in axes) \
-            or sorted(p % x.ndim for p in axes) != list(range(x.ndim)):
-        raise UnsupportedSyntaxError(f"axes={axes!r} is not a permutation of the {x.ndim} axes of the array",
-                                     location=graph.location, hint="Give each axis once, e.g. axes=(0, 2, 1).")
-    return x.transpose(tuple(p % x.ndim for p in axes))
+    return x.T if axes is None else permuted(graph, x, axes)
 
 
 @defop("torch.t", "method.t")
@@ -25,17 +19,21 @@ def torch_t(graph, input):
     return x.T
 
 
-@defop("torch.transpose", "method.transpose")
-def transpose(graph, input, dim0=None, dim1=None):
-    """x.transpose() (numpy, all axes reversed) or torch.transpose(x, 0, 1) on 2-D arrays."""
-    x = array(graph, input, "`input`")
-    if dim0 is None and dim1 is None:
+@defop("torch.transpose")
+def torch_transpose(graph, input, dim0, dim1):
+    return swapped(graph, array(graph, input, "`input`"), dim0, dim1)
+
+
+@defop("method.transpose")
+def method_transpose(graph, self, *axes):
+    """numpy's `x.transpose()` (axes reversed), `x.transpose(1, 2, 0)` or `x.transpose((1, 2, 0))`;
+    torch's `x.transpose(0, 2)` (two axes swapped: for a 2-D array both readings agree)."""
+    x = array(graph, self, "the array")
+    if not axes:
         return x.T
-    dim0, dim1 = constant(graph, dim0, "`dim0`"), constant(graph, dim1, "`dim1`")
-    if x.ndim != 2 or not all(isinstance(d, int) for d in (dim0, dim1)) or {dim0 % 2, dim1 % 2} != {0, 1}:
-        raise graph.shape_error("transpose supports swapping the two axes of a 2-D array",
-                                hint="Use x.T for a matrix.")
-    return x.T
+    if len(axes) == 2:
+        return swapped(graph, x, *axes)
+    return permuted(graph, x, axes[0] if len(axes) == 1 else axes)
 
 
 @defop("attribute.T")
