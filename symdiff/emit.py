@@ -102,6 +102,11 @@ class Lowering:
                 return self.lower(expr)
             finally:
                 self.arrays = True
+        if isinstance(expr, (sp.floor, sp.ceiling)):  # of dimensions: floor division
+            p, q = expr.args[0].as_numer_denom()
+            if isinstance(expr, sp.floor):
+                return ast.BinOp(self(p), ast.FloorDiv(), self(q))
+            return ast.UnaryOp(ast.USub(), ast.BinOp(self(-p), ast.FloorDiv(), self(q)))
         if isinstance(expr, sp.Add):
             return self.add(expr)
         if isinstance(expr, sp.Mul):
@@ -180,6 +185,10 @@ class Lowering:
             return _fill_template(op, operands, [self.static(v) for v in op.static])
         return op.numpy(self, *operands, *op.static)
 
+    def statements(self, op: ArrayOp, target: str) -> list[ast.stmt]:
+        """The statements of an operation that fills its result in place (assigning `target`)."""
+        return op.numpy_statements(self, target, *(self(a) for a in op.operands), *op.static)
+
     def static(self, value) -> ast.expr:
         """A static parameter: numbers and strings as constants, dimensions as integer formulas."""
         if isinstance(value, tuple):
@@ -220,9 +229,10 @@ def _check_statements(param: str, shape: tuple, names: dict, bound: set, used: s
     """Check `param`'s shape, naming it in the message, and bind the dimensions first seen in it
     that the code reads (`used`)."""
     ndim = len(shape)
-    dims = ", ".join(str(int(d)) if d.is_Integer else names[d] for d in shape)
+    text = {d: names[d] if d.is_Symbol else ast.unparse(Lowering(names)(d)) for d in shape if not d.is_Integer}
+    dims = ", ".join(str(int(d)) if d.is_Integer else text[d] for d in shape)
     expected = f"({dims},)" if ndim == 1 else f"({dims})"
-    sizes = ", ".join(str(int(d)) if d.is_Integer else f"{{{names[d]}}}" for d in shape)  # f-string fields
+    sizes = ", ".join(str(int(d)) if d.is_Integer else f"{{{text[d]}}}" for d in shape)  # f-string fields
     sizes = f"({sizes},)" if ndim == 1 else f"({sizes})"
     first = {}
     for i, d in enumerate(shape):
@@ -249,6 +259,7 @@ def _used_dims(program: Program) -> set:
     """Dimensions the code reads: in formulas, or checked in more than one place."""
     seen = [d for shape in program.shapes.values() for d in shape if d.is_Symbol]
     used = {d for d in seen if seen.count(d) > 1}
+    used |= {s for shape in program.shapes.values() for d in shape if not d.is_Symbol for s in d.free_symbols}
     for stmt in program.statements:
         used |= {d for d in stmt.expr.free_symbols if d.is_integer}
     return used
@@ -276,7 +287,7 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
     params = [str(p) for p in program.params]
     fresh = _Names(params)
     names: dict = {p: str(p) for p in program.params}
-    dims = sorted({d for shape in program.shapes.values() for d in shape if d.is_Symbol}, key=sp.default_sort_key)
+    dims = sorted({s for shape in program.shapes.values() for d in shape for s in d.free_symbols}, key=sp.default_sort_key)
     for d in dims:
         names[d] = fresh(str(d))
     for stmt in program.statements:
@@ -299,7 +310,10 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
             body.append(ast.Expr(_call(ast.Name("__comment__", ast.Load()),
                                        ast.Constant(f"grad of: {stmt.grad_of.statement}"))))
         grad_of = stmt.grad_of
-        body.append(ast.Assign([ast.Name(names[stmt.target], ast.Store())], lower(stmt.expr)))
+        if isinstance(stmt.expr, ArrayOp) and stmt.expr.numpy_statements is not None:
+            body += lower.statements(stmt.expr, names[stmt.target])
+        else:
+            body.append(ast.Assign([ast.Name(names[stmt.target], ast.Store())], lower(stmt.expr)))
     body.append(ast.Return(_returns(program.returns, lower)))
     args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in params], kwonlyargs=[], kw_defaults=[], defaults=[])
     return ast.FunctionDef(program.name, args, body, [], None, type_params=[]) if _HAS_TYPE_PARAMS \

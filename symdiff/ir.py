@@ -25,8 +25,13 @@ from .scalar import real_forms, stop_gradient
 from .shapes import Dims, Shape, format_shape
 
 
+_NONE = Str("None")
+
+
 def to_static(value):
-    """A static parameter as a SymPy argument (tuples, bools, ints, strings)."""
+    """A static parameter as a SymPy argument (tuples, bools, ints, strings, None)."""
+    if value is None:
+        return _NONE
     if isinstance(value, (tuple, list)):
         return sp.Tuple(*(to_static(v) for v in value))
     if isinstance(value, bool):
@@ -44,6 +49,8 @@ def from_static(arg):
         return tuple(from_static(a) for a in arg)
     if isinstance(arg, sp.Integer):
         return int(arg)
+    if arg == _NONE:
+        return None
     if isinstance(arg, Str):
         return arg.name
     return arg
@@ -59,21 +66,30 @@ class ArrayOp(sp.Function):
     * `numpy`: a template such as `"np.cumsum({x}, axis={axis})"` (the operand is `{x}`, or `{a}`,
       `{b}`... when there are several; static parameters by their names), or a method
       `numpy(L, *operand_asts, *static)` returning an `ast` expression (`L` lowers dimensions);
-    * `view`: numpy returns a view of the first operand.
+    * `view`: numpy returns a view of the first operand;
+    * `numpy_statements(L, target, *operand_asts, *static)`, instead of `numpy`: a list of `ast`
+      statements assigning the result to the name `target` (an array filled in place: a scatter).
+
+    `arity = None` takes every argument before the static parameters as an operand (index arrays).
     """
 
-    arity = 1
+    arity: int | None = 1
     params: tuple[str, ...] = ()
     view = False
     numpy = None
+    numpy_statements = None
+
+    @classmethod
+    def _arity(cls, args) -> int:
+        return len(args) - len(cls.params) if cls.arity is None else cls.arity
 
     @property
     def operands(self) -> tuple:
-        return self.args[: self.arity]
+        return self.args[: self._arity(self.args)]
 
     @property
     def static(self) -> tuple:
-        return tuple(from_static(a) for a in self.args[self.arity:])
+        return tuple(from_static(a) for a in self.args[self._arity(self.args):])
 
     def vjp(self, g, ans, *args, needs):
         raise NotImplementedError(f"{type(self).__name__} has no reverse rule")
@@ -85,7 +101,7 @@ class ArrayOp(sp.Function):
     def build(cls, *args, label: str | None = None, hint: str = "t") -> Value:
         """The node computing this operation on `args` (its operand `Value`s, then its static
         parameters as Python values), with the shape its rule gives."""
-        operands, static = args[: cls.arity], args[cls.arity:]
+        operands, static = args[: cls._arity(args)], args[cls._arity(args):]
         graph = operands[0].graph
         shape = tuple(cls.shape(graph.dims, *(v.shape for v in operands), *static))
         op = cls(*(v.symbol for v in operands), *(to_static(s) for s in static))
@@ -131,6 +147,7 @@ class Graph:
         self.grad_of: Location | None = None
         self.output: sp.Symbol | None = None
         self.aux = None  # with has_aux: the symbol (or tuple of symbols) returned next to the value
+        self.index_params: set[sp.Symbol] = set()  # parameters read as index arrays: they stay integers
 
     def __getitem__(self, symbol) -> Node:
         return self.nodes[symbol]

@@ -8,6 +8,7 @@ import operator
 
 import sympy as sp
 
+from . import indexing
 from .differentiate import backward
 from .errors import UnsupportedSyntaxError
 from .ir import Graph, Value, array_op
@@ -72,6 +73,11 @@ class Builder:
         return array(self.graph, value, "the returned value")
 
     def assign(self, target: ast.expr, value, constant: bool) -> None:
+        if isinstance(target, ast.Subscript):
+            name = target.value.id
+            updated = indexing.assign(self.graph, self._owned(name), self._index(target.slice), value)
+            self.env[name] = self._bind(name, updated, constant)
+            return
         if isinstance(target, ast.Tuple):
             names = [t.id for t in target.elts]
             if not isinstance(value, tuple) or len(value) != len(names):
@@ -105,6 +111,9 @@ class Builder:
                 return self.env[node.id] if node.id in self.env else self.resolver.constant(node.id)
             if isinstance(node, ast.Tuple):
                 return tuple(self.expr(e) for e in node.elts)
+            if isinstance(node, ast.Subscript):
+                value = array(self.graph, self.expr(node.value), "the indexed value")
+                return indexing.subscript(self.graph, value, self._index(node.slice))
             if isinstance(node, ast.BinOp):
                 return self.apply(BINARY_OPERATORS[type(node.op)], [self.expr(node.left), self.expr(node.right)])
             if isinstance(node, ast.UnaryOp):
@@ -128,6 +137,30 @@ class Builder:
                 return self.apply(target, args, kwargs)
         raise AssertionError(f"unvalidated node {ast.dump(node)}")  # pragma: no cover
 
+
+    def _index(self, index: ast.expr) -> tuple:
+        """The parts of a subscript's index, evaluated (slices as Python slices)."""
+        return tuple(slice(*(None if b is None else self.expr(b) for b in (p.lower, p.upper, p.step)))
+                     if isinstance(p, ast.Slice) else self.expr(p)
+                     for p in (index.elts if isinstance(index, ast.Tuple) else [index]))
+
+    def _owned(self, name: str) -> Value:
+        """The array `name` holds, which an index assignment may update: one no other name, caller
+        or array shares (numpy would change those too)."""
+        value = self.env[name]
+        refuse = None
+        if name in self.source.params:
+            refuse = f"`{name}` is a parameter: assigning into it would change the caller's array"
+        elif isinstance(value, Value) and not indexing.owns(value):
+            refuse = f"`{name}` is a view of another array here: assigning into it would change that array too"
+        else:
+            shared = [n for n, v in self.env.items() if n != name and isinstance(v, Value) and v.expr == value.expr]
+            if shared:
+                refuse = f"`{name}` is the same array as `{shared[0]}` here: assigning into it would change both"
+        if refuse:
+            raise UnsupportedSyntaxError(refuse, location=self.graph.location,
+                                         hint=f"Copy it first: `{name} = {name}.copy()` (or np.copy, .clone()).")
+        return array(self.graph, value, f"`{name}`")
 
     def inline(self, callee: FunctionSource, args: list, kwargs: dict):
         """A call to a plain Python function: its body evaluated on the arguments."""

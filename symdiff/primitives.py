@@ -29,7 +29,7 @@ class Constant(ArrayOp):
     """An array whose value does not depend on its operands' values (only on their shape and dtype)."""
 
     def vjp(self, g, ans, *args, needs):
-        return (None,) * self.arity
+        return (None,) * len(self.operands)
 
     def jvp(self, dots, ans, *args, nb):
         return None

@@ -50,6 +50,8 @@ class Dims:
 
     def find(self, dim) -> sp.Expr:
         dim = sp.sympify(dim)
+        if not dim.is_Symbol and dim.free_symbols:  # a formula of dimensions (a slice's length)
+            return dim.xreplace({s: self.find(s) for s in dim.free_symbols})
         while dim in self._parent:
             dim = self._parent[dim]
         return dim
@@ -73,6 +75,11 @@ class Dims:
         dim = self.find(dim)
         return int(dim) if dim.is_Integer else self._hint.get(dim)
 
+    def hint_of(self, dim) -> int | None:
+        """The size a dimension or formula of dimensions had in the call it was read from."""
+        sizes = {s: self.hint(s) for s in dim.free_symbols}
+        return None if None in sizes.values() else int(dim.xreplace(sizes))
+
     def _bind(self, sym: sp.Symbol, value: sp.Expr) -> sp.Expr:
         self._parent[sym] = value
         return value
@@ -89,6 +96,12 @@ class Dims:
         if b.is_Integer:
             if a in self._flexible and self._hint.get(a, int(b)) == int(b):
                 return self._bind(a, b)
+            return None
+        if not (a.is_Symbol and b.is_Symbol):  # a formula (a slice's length) and a flexible dimension
+            symbol, formula = (a, b) if a.is_Symbol else (b, a)
+            if symbol.is_Symbol and symbol in self._flexible and symbol not in formula.free_symbols \
+                    and self._hint.get(symbol) == self.hint_of(formula):
+                return self._bind(symbol, formula)
             return None
         ha, hb = self._hint.get(a), self._hint.get(b)
         if ha is not None and hb is not None and ha != hb:

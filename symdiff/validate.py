@@ -41,10 +41,6 @@ _REFUSED = {
     ast.AsyncFunctionDef: ("a nested function", "Define helpers at module level."),
     ast.ClassDef: ("a class definition", "Define classes outside the function."),
     ast.Lambda: ("a lambda", "Define a helper with `def` at module level."),
-    ast.Subscript: (
-        "indexing",
-        "Use whole-array operations; select with matrix products or pass the pieces as parameters.",
-    ),
     ast.Compare: ("a comparison", "Comparisons have no gradient; use np.maximum or np.minimum."),
     ast.BoolOp: ("a boolean operator", "Use np.maximum or np.minimum."),
     ast.ListComp: ("a list comprehension", _STRAIGHT_LINE),
@@ -60,10 +56,8 @@ _REFUSED = {
     ast.Yield: ("`yield`", "Return one value."),
     ast.YieldFrom: ("`yield from`", "Return one value."),
     ast.Await: ("`await`", "Write a plain function."),
-    ast.Slice: ("a slice", "Use whole-array operations."),
 }
 _ASSIGN_TARGETS = {
-    ast.Subscript: ("a subscript assignment", "Arrays are values here: build a new array, e.g. `z = z + b`."),
     ast.Attribute: ("an attribute assignment", "Assign to a plain name."),
     ast.Tuple: ("tuple unpacking", "Assign each value with its own statement."),
     ast.List: ("list unpacking", "Assign each value with its own statement."),
@@ -132,6 +126,9 @@ class Validator(ast.NodeVisitor):
         pass
 
     def _target(self, target: ast.expr) -> None:
+        if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            self.visit(target)  # index assignment into a local array (see `indexing`)
+            return
         if not isinstance(target, ast.Name):
             what, hint = _ASSIGN_TARGETS.get(type(target), ("this assignment target", "Assign to a plain name."))
             self.refuse(target, what, hint)
@@ -146,7 +143,8 @@ class Validator(ast.NodeVisitor):
             self.local_names.update(t.id for t in target.elts)  # gradients unpacked from a transform
             return
         self._target(target)
-        self.local_names.add(target.id)
+        if isinstance(target, ast.Name):
+            self.local_names.add(target.id)
 
     def visit_With(self, node):
         item = node.items[0]
@@ -166,7 +164,8 @@ class Validator(ast.NodeVisitor):
             self.refuse(node, "an annotation without a value", "Assign a value.")
         self.visit(node.value)
         self._target(node.target)
-        self.local_names.add(node.target.id)
+        if isinstance(node.target, ast.Name):
+            self.local_names.add(node.target.id)
 
     def visit_AugAssign(self, node):
         self._target(node.target)
@@ -215,6 +214,17 @@ class Validator(ast.NodeVisitor):
         if type(node.op) not in UNARY_OPERATORS:
             self.refuse(node, f"the operator `{type(node.op).__name__}`", "Supported unary operators: - +.")
         self.visit(node.operand)
+
+    def visit_Subscript(self, node):
+        """`x[...]`: the parts of the index are expressions, slices or `...` (see `indexing`)."""
+        self.visit(node.value)
+        for part in node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]:
+            if isinstance(part, ast.Slice):
+                for bound in (part.lower, part.upper, part.step):
+                    if bound is not None:
+                        self.visit(bound)
+            elif not (isinstance(part, ast.Constant) and part.value is Ellipsis):
+                self.visit(part)
 
     def visit_Tuple(self, node):
         for elt in node.elts:

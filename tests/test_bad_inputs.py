@@ -59,7 +59,6 @@ REFUSED_SNIPPETS = {
     "AsyncFunctionDef": "async def g(v):\n    return v",
     "ClassDef": "class C:\n    pass",
     "Lambda": "g = lambda v: v",
-    "Subscript": "x = x[0]",
     "Compare": "x = x > 0",
     "BoolOp": "x = x and x",
     "ListComp": "x = np.sum([v for v in x])",
@@ -76,10 +75,8 @@ REFUSED_SNIPPETS = {
     "YieldFrom": "x = (yield from x)",
     "Await": "x = await x",
 }
-# nodes that cannot be reached: a slice only appears in a subscript, which is refused first
-UNREACHABLE = {"Slice"}
+UNREACHABLE: set = set()
 ASSIGN_SNIPPETS = {
-    "Subscript": "x[0] = 1.0",
     "Attribute": "x.value = 1.0",
     "Tuple": "a, b = 1.0, 2.0",
     "List": "[a, b] = 1.0, 2.0",
