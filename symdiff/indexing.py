@@ -16,7 +16,7 @@ from . import pyast as A
 from .errors import UnsupportedSyntaxError
 from .ir import ArrayOp, Value, array_op
 from .primitives import Constant, Identity, full
-from .calculus import unbroadcast
+from .calculus import align, unbroadcast
 from .scalar import stop_gradient
 
 _FULL = (None, None, None)  # `:`
@@ -141,7 +141,7 @@ class Scatter(ArrayOp):
         value, key, shape = rest[:-3], rest[-3], rest[-2]
         if not value or dots[1] is None:
             return None
-        dot = _aligned(dots[1], len(key_shape(ans.shape, key)), nb)
+        dot = align(dots[1], len(key_shape(ans.shape, key)), nb)
         return Scatter.build(like, dot, batched(key, nb), dot.shape[:nb] + ans.shape if nb else shape, None)
 
     def numpy_statements(self, L, target, like, *rest):
@@ -176,10 +176,10 @@ class IndexUpdate(ArrayOp):
         return dx, unbroadcast(slot, value[0].shape, slot.shape)
 
     def jvp(self, dots, ans, x, *rest, nb):
-        key, fill, value = rest[-2], rest[-1], rest[:-2]
+        key, value = rest[-2], rest[:-2]
         dot_v = dots[1] if value else None
         if dot_v is not None:
-            dot_v = _aligned(dot_v, len(key_shape(x.shape, key)), nb)
+            dot_v = align(dot_v, len(key_shape(x.shape, key)), nb)
         key = batched(key, nb)
         if dots[0] is None:
             return None if dot_v is None else scatter(x, dot_v, key, dot_v.shape[:nb] + x.shape)
@@ -196,12 +196,6 @@ class IndexUpdate(ArrayOp):
         x = printer.doprint(self.args[0])
         value = printer.doprint(self.args[1]) if len(self.args) > 3 else printer.doprint(self.args[-1])
         return f"update({x}, [{_show_key(self.static[0])}] = {value})"
-
-
-def _aligned(dot: Value, ndim: int, nb: int) -> Value:
-    """A tangent with `nb` batch axes, with size-1 axes after them up to `ndim` value axes."""
-    missing = ndim - (dot.ndim - nb)
-    return dot.expand_dims(tuple(range(nb, nb + missing))) if missing > 0 else dot
 
 
 def _zeros(L, target: str, like, shape) -> ast.stmt:
@@ -355,13 +349,20 @@ def index_array(graph, value, what: str) -> Value:
     """`value` as an integer index array, or a clear refusal."""
     if isinstance(value, Value) and is_index(value):
         return value
-    if isinstance(value, Value) and isinstance(value.expr, sp.core.relational.Relational):
+    if isinstance(value, Value) and _is_mask(value):
         raise _mask_error(graph)
     raise UnsupportedSyntaxError(
         f"{what} must be an integer index array: a parameter or np.arange(n)",
         location=graph.location,
         hint="Pass integer indices as a parameter (not computed from other values), or use np.arange(n).",
     )
+
+
+def _is_mask(value: Value) -> bool:
+    """Whether a value is a comparison (a boolean array)."""
+    node = value.graph.nodes.get(value.expr)
+    expr = node.definition if node is not None and node.definition is not None else value.expr
+    return isinstance(expr, (sp.core.relational.Relational, sp.logic.boolalg.Boolean))
 
 
 def _mask_error(graph) -> UnsupportedSyntaxError:
@@ -473,7 +474,7 @@ def _parse_key(graph, x: Value, parts: tuple):
 def _integer(graph, value, what: str):
     if isinstance(value, bool) or not (isinstance(value, int) or isinstance(value, sp.Expr) and value.is_integer):
         if isinstance(value, Value):
-            raise _mask_error(graph) if isinstance(value.expr, sp.core.relational.Relational) else \
+            raise _mask_error(graph) if _is_mask(value) else \
                 UnsupportedSyntaxError(f"{what} must be a constant integer or a dimension, not an array",
                                        location=graph.location,
                                        hint="Slice bounds are fixed; index with an integer array parameter instead.")

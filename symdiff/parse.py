@@ -137,7 +137,6 @@ class Builder:
                 return self.apply(target, args, kwargs)
         raise AssertionError(f"unvalidated node {ast.dump(node)}")  # pragma: no cover
 
-
     def _index(self, index: ast.expr) -> tuple:
         """The parts of a subscript's index, evaluated (slices as Python slices)."""
         return tuple(slice(*(None if b is None else self.expr(b) for b in (p.lower, p.upper, p.step)))
@@ -161,6 +160,7 @@ class Builder:
             raise UnsupportedSyntaxError(refuse, location=self.graph.location,
                                          hint=f"Copy it first: `{name} = {name}.copy()` (or np.copy, .clone()).")
         return array(self.graph, value, f"`{name}`")
+
 
     def inline(self, callee: FunctionSource, args: list, kwargs: dict):
         """A call to a plain Python function: its body evaluated on the arguments."""

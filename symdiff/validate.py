@@ -58,6 +58,8 @@ _REFUSED = {
     ast.Await: ("`await`", "Write a plain function."),
 }
 _ASSIGN_TARGETS = {
+    ast.Subscript: ("assignment into a subscript of an expression",
+                    "Assign with one subscript into a local array, e.g. `y[0, 1] = v`."),
     ast.Attribute: ("an attribute assignment", "Assign to a plain name."),
     ast.Tuple: ("tuple unpacking", "Assign each value with its own statement."),
     ast.List: ("list unpacking", "Assign each value with its own statement."),

@@ -77,6 +77,7 @@ REFUSED_SNIPPETS = {
 }
 UNREACHABLE: set = set()
 ASSIGN_SNIPPETS = {
+    "Subscript": "x[0][1] = 1.0",
     "Attribute": "x.value = 1.0",
     "Tuple": "a, b = 1.0, 2.0",
     "List": "[a, b] = 1.0, 2.0",

@@ -193,3 +193,15 @@ def test_a_boolean_mask_parameter_is_refused_at_call(tmp_path):
     f = compile_f(tmp_path, REFUSED["mask parameter"][0])
     with pytest.raises(InputTypeError, match="np.where"):
         symdiff.grad(f)(np.ones((2, 2)), np.ones((2, 2), bool))
+
+
+def test_a_comparison_as_index_is_refused_with_where():
+    """Comparisons are compiled elsewhere; once they are, `x[x > 0]` reaches this refusal."""
+    from symdiff.indexing import subscript
+    from symdiff.ir import Graph, Value
+
+    graph = Graph()
+    x = graph.param("x", (graph.dims.symbol("N"),))
+    with pytest.raises(UnsupportedSyntaxError, match="depends on the data") as info:
+        subscript(graph, x, (Value(graph, x.expr > 0, x.shape),))
+    assert "np.where(x > 0, x, 0)" in str(info.value)
