@@ -362,7 +362,7 @@ def _is_mask(value: Value) -> bool:
     """Whether a value is a comparison (a boolean array)."""
     node = value.graph.nodes.get(value.expr)
     expr = node.definition if node is not None and node.definition is not None else value.expr
-    return isinstance(expr, (sp.core.relational.Relational, sp.logic.boolalg.Boolean))
+    return isinstance(expr, (sp.core.relational.Relational, sp.logic.boolalg.BooleanFunction))
 
 
 def _mask_error(graph) -> UnsupportedSyntaxError:
