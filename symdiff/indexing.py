@@ -150,9 +150,8 @@ class Scatter(ArrayOp):
                 ast.Assign([_store(A.name(target), _key_ast(L, key))], value[0] if value else L(fill))]
 
     def _sympystr(self, printer):
-        like, *value = (printer.doprint(a) for a in self.operands)
-        g = value[0] if value else printer.doprint(self.args[-1])
-        return f"scatter({g}, [{_show_key(self.static[0])}], like={like})"
+        g = printer.doprint(self.args[1] if len(self.operands) > 1 else self.args[-1])
+        return f"scatter({g}, [{_show_key(self.static[0])}])"
 
 
 class IndexUpdate(ArrayOp):
@@ -238,8 +237,9 @@ class Gather(ArrayOp):
         return A.subscript(x, [A.full_slice()] * axis + list(indices))
 
     def _sympystr(self, printer):
-        x, *indices = (printer.doprint(a) for a in self.operands)
-        return f"{x}[{', '.join([':'] * self.static[0] + indices)}]"
+        x, *indices = self.operands
+        index = [':'] * self.static[0] + [printer.doprint(i) for i in indices]
+        return f"{printer.parenthesize(x, 999)}[{', '.join(index)}]"
 
 
 class ScatterAdd(ArrayOp):
@@ -272,7 +272,7 @@ class ScatterAdd(ArrayOp):
 
     def _sympystr(self, printer):
         like, g, *indices = (printer.doprint(a) for a in self.operands)
-        return f"scatter_add({g}, [{', '.join([':'] * self.static[0] + indices)}], like={like})"
+        return f"scatter_add({g}, [{', '.join([':'] * self.static[0] + indices)}])"
 
 
 class TakeAlong(ArrayOp):
@@ -394,6 +394,9 @@ class Kept(Constant):
     @staticmethod
     def shape(dims, target, like, ignore):
         return tuple(target)
+
+    def _sympystr(self, printer):
+        return f"({printer.doprint(self.args[0])} != {self.static[0]})"
 
 
 class Fresh(Identity):

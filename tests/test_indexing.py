@@ -205,3 +205,19 @@ def test_a_comparison_as_index_is_refused_with_where():
     with pytest.raises(UnsupportedSyntaxError, match="depends on the data") as info:
         subscript(graph, x, (Value(graph, x.expr > 0, x.shape),))
     assert "np.where(x > 0, x, 0)" in str(info.value)
+
+
+def test_slice_shapes_are_formulas_of_dimensions():
+    """Bounds may be dimension expressions (`x[:N - 1]`, from `x.shape`); lengths are SymPy formulas."""
+    import sympy as sp
+
+    from symdiff.indexing import subscript
+    from symdiff.ir import Graph
+
+    graph = Graph()
+    n, k = graph.dims.symbol("N"), graph.dims.symbol("K")
+    x = graph.param("x", (n, k))
+    assert subscript(graph, x, (slice(None, n - 1), slice(None, None, 2))).shape == (n - 1, sp.ceiling(k / 2))
+    assert subscript(graph, x, (slice(1, None), -1)).shape == (n - 1,)
+    assert subscript(graph, x, (slice(None, None, -1), None, Ellipsis)).shape == (n, 1, k)
+    assert subscript(graph, x, (n - 1, slice(2, -1, 3))).shape == (sp.ceiling((k - 3) / 3),)
