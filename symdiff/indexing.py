@@ -55,6 +55,17 @@ def key_shape(shape, key) -> tuple:
     return tuple(out) + tuple(axes)
 
 
+def _new_axes(key) -> list[int]:
+    """The axes of `x[key]` that None entries create."""
+    axes, position = [], 0
+    for entry in key:
+        if entry is None:
+            axes.append(position)
+        if entry is None or isinstance(entry, tuple):
+            position += 1
+    return axes
+
+
 def batched(key, nb: int) -> tuple:
     """The key applied after `nb` leading batch axes."""
     return (_FULL,) * nb + tuple(key) if key else ()
@@ -98,7 +109,9 @@ class Slice(ArrayOp):
         return key_shape(x, key)
 
     def vjp(self, g, ans, x, key, *, needs):
-        return (scatter(x, g, key),)
+        if g.graph.node_symbols(g.expr):  # the new axes squeezed out, so that the key has no None
+            g = full(g, ans).squeeze(tuple(_new_axes(key)))
+        return (scatter(x, g, tuple(e for e in key if e is not None)),)
 
     def jvp(self, dots, ans, x, key, *, nb):
         return Slice.build(dots[0], batched(key, nb))
@@ -200,7 +213,7 @@ class IndexUpdate(ArrayOp):
 def _zeros(L, target: str, like, shape) -> ast.stmt:
     """`target = np.zeros_like(like)`, or zeros of `shape` in `like`'s dtype."""
     zeros = A.call(A.np("zeros_like"), like) if shape is None else \
-        A.call(A.np("zeros"), L.shape(shape), A.attr(like, "dtype"))
+        A.call(A.np("zeros"), L.shape(shape), dtype=A.attr(like, "dtype"))
     return ast.Assign([ast.Name(target, ast.Store())], zeros)
 
 

@@ -76,17 +76,17 @@ def copy(graph, a, order=None):
 
 
 EXAMPLES.extend([
-    example("w[i] + w[i, :] * 2", w=(5, 3), i=(4,), integers={"i": 5}),
-    example("x[:, i] * x[:, i]", x=(3, 4), i=(2, 3), integers={"i": 4}),
-    example("x[np.arange(3), i]", x=(3, 4), i=(3,), integers={"i": 4}),
-    example("x[torch.arange(3)][:, i]", x=(3, 4), i=(2,), integers={"i": 4}),
-    example("x[..., i, 1:]", x=(2, 3, 4), i=(3,), integers={"i": 3}),
-    example("np.take(x, i, axis=1) + np.take(x, i, 1) + x.take(i, axis=-1)", x=(3, 4), i=(5,), integers={"i": 4}),
-    example("np.take(w, i, axis=0)", w=(4,), i=(6,), integers={"i": 4}),
-    example("np.take_along_axis(x, i, axis=1)", x=(3, 4), i=(3, 2), integers={"i": 4}),
-    example("np.take_along_axis(x, i, 0)", x=(3, 4, 2), i=(5, 4, 2), integers={"i": 3}),
-    example("torch.gather(x, 1, i) + x.gather(1, i)", x=(3, 4), i=(3, 5), integers={"i": 4}),
-    example("torch.index_select(x, 0, i) + x.index_select(0, i)", x=(3, 4), i=(6,), integers={"i": 3}),
+    example("w[i] + w[i, :] * 2", w=(5, 3), i=(4,), array_api=False, integers={"i": 5}),
+    example("x[:, i] * x[:, i]", x=(3, 4), i=(2, 3), array_api=False, integers={"i": 4}),
+    example("x[np.arange(3), i]", x=(3, 4), i=(3,), array_api=False, integers={"i": 4}),
+    example("x[torch.arange(3)][:, i]", x=(3, 4), i=(2,), array_api=False, integers={"i": 4}),
+    example("x[..., i, 1:]", x=(2, 3, 4), i=(3,), array_api=False, integers={"i": 3}),
+    example("np.take(x, i, axis=1) + np.take(x, i, 1) + x.take(i, axis=-1)", x=(3, 4), i=(5,), array_api=False, integers={"i": 4}),
+    example("np.take(w, i, axis=0)", w=(4,), i=(6,), array_api=False, integers={"i": 4}),
+    example("np.take_along_axis(x, i, axis=1)", x=(3, 4), i=(3, 2), array_api=False, integers={"i": 4}),
+    example("np.take_along_axis(x, i, 0)", x=(3, 4, 2), i=(5, 4, 2), array_api=False, integers={"i": 3}),
+    example("torch.gather(x, 1, i) + x.gather(1, i)", x=(3, 4), i=(3, 5), array_api=False, integers={"i": 4}),
+    example("torch.index_select(x, 0, i) + x.index_select(0, i)", x=(3, 4), i=(6,), array_api=False, integers={"i": 3}),
     example("x.copy() + np.copy(x)", x=(3,)),
     example("torch.clone(x) + x.clone()", x=(3,)),
 ])
