@@ -221,3 +221,21 @@ def test_slice_shapes_are_formulas_of_dimensions():
     assert subscript(graph, x, (slice(1, None), -1)).shape == (n - 1,)
     assert subscript(graph, x, (slice(None, None, -1), None, Ellipsis)).shape == (n, 1, k)
     assert subscript(graph, x, (n - 1, slice(2, -1, 3))).shape == (sp.ceiling((k - 3) / 3),)
+
+
+def test_slicing_and_index_assignment_run_on_array_api_strict(tmp_path):
+    xp = pytest.importorskip("array_api_strict")
+    pytest.importorskip("array_api_compat")
+    f = compile_f(tmp_path, """def f(x, v):
+    y = x.copy()
+    y[0] = v * 2
+    y[1:, :2] += v[None, :2]
+    return (y[1:, ::-1] * y[:-1, None, 0]).sum()
+""")
+    x, v = np.random.default_rng(4).standard_normal((3, 4)), np.arange(4.0)
+    expected = symdiff.grad(f, wrt=("x", "v"))(x, v)
+    got = symdiff.grad(f, wrt=("x", "v"))(xp.asarray(x), xp.asarray(v))
+    for a, b in zip(got, expected):
+        assert type(a).__module__.startswith("array_api_strict")
+        np.testing.assert_allclose(np.asarray(a), b, rtol=1e-12)
+    np.testing.assert_allclose(expected[0], fd_gradient(f, [x, v], 0), rtol=1e-6, atol=1e-8)
