@@ -60,9 +60,6 @@ def _xp(name: str) -> ast.expr:
 
 
 class _Rewrite(ast.NodeTransformer):
-    def __init__(self):
-        self.uses_math = False
-
     def visit_Call(self, node):
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) \
@@ -123,7 +120,6 @@ class _Rewrite(ast.NodeTransformer):
         if isinstance(node.value, ast.Name) and node.value.id == "np":  # np.float32, np.pi
             return _xp(node.attr)
         if node.attr == "size":
-            self.uses_math = True
             return A.call(A.attr(A.name("math"), "prod"), A.attr(node.value, "shape"))
         return node
 
@@ -138,9 +134,8 @@ class _Rewrite(ast.NodeTransformer):
         return node
 
 
-def function(tree: ast.FunctionDef) -> tuple[ast.FunctionDef, bool]:
-    """The Array API form of a generated function (a copy): `xp` taken from its arguments first.
-    Returns it and whether it uses `math`."""
+def function(tree: ast.FunctionDef) -> ast.FunctionDef:
+    """The Array API form of a generated function (a copy): `xp` taken from its arguments first."""
     tree = copy.deepcopy(tree)
     rewrite = _Rewrite()
     body = [rewrite.visit(stmt) for stmt in tree.body]
@@ -149,4 +144,4 @@ def function(tree: ast.FunctionDef) -> tuple[ast.FunctionDef, bool]:
                            A.call(A.attr(A.name("array_api_compat"), "array_namespace"), *params))
     docstring = body[:1] if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) else []
     tree.body = docstring + [namespace] + body[len(docstring):]
-    return tree, rewrite.uses_math
+    return tree

@@ -62,12 +62,21 @@ def _tuple(elts) -> ast.Tuple:
     return ast.Tuple(list(elts), ast.Load())
 
 
-def _scalar(expr: sp.Expr, call: ast.expr) -> ast.expr:
-    """A numpy function of dimensions alone (`np.sqrt(N)`) gives a float64 scalar, which numpy does
-    not treat as weak (it would make float32 results float64): make it a Python float."""
-    if all(s.is_integer for s in expr.free_symbols):
-        return _call(ast.Name("float", ast.Load()), call)
-    return call
+#: numpy's name -> the math module's, for functions of dimensions alone.
+_MATH = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh", "arccosh": "acosh",
+         "arctanh": "atanh", **{n: n for n in ("sqrt", "exp", "expm1", "log", "log1p", "log2", "log10", "sin",
+                                              "cos", "tan", "sinh", "cosh", "tanh", "erf", "cbrt", "exp2")}}
+
+
+def _scalar(expr: sp.Expr, call: ast.Call) -> ast.expr:
+    """A function of dimensions alone (`sqrt(N)`) as a Python float (`math.sqrt(N)`): numpy's would be
+    a float64 scalar, which numpy does not treat as weak (float32 results would become float64)."""
+    if not all(s.is_integer for s in expr.free_symbols):
+        return call
+    name = call.func.attr
+    if name in _MATH:
+        return _call(ast.Attribute(ast.Name("math", ast.Load()), _MATH[name], ast.Load()), *call.args)
+    return _call(ast.Name("float", ast.Load()), call)
 
 
 class Lowering:
@@ -403,12 +412,10 @@ def module_source(functions: list[ast.FunctionDef], doc: str | None = None, trai
     if doc:
         body.append(ast.Expr(ast.Constant(doc)))
     if array_api:
-        rewritten = [standard.function(f) for f in functions]
-        functions = [f for f, _ in rewritten]
-        body += [ast.Import([ast.alias("math")])] if any(m for _, m in rewritten) else []
-        body.append(ast.Import([ast.alias("array_api_compat")]))
-    else:
-        body.append(ast.Import([ast.alias("numpy", "np")]))
+        functions = [standard.function(f) for f in functions]
+    if any(isinstance(n, ast.Name) and n.id == "math" for f in functions for n in ast.walk(f)):
+        body.append(ast.Import([ast.alias("math")]))
+    body.append(ast.Import([ast.alias("array_api_compat")] if array_api else [ast.alias("numpy", "np")]))
     body += functions
     body += trailer or []
     return to_source(ast.Module(body, type_ignores=[]))

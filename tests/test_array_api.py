@@ -171,3 +171,38 @@ def test_the_out_of_core_example_trains(capsys):
     lines = capsys.readouterr().out.splitlines()
     losses = [float(line.split("loss ")[1].split()[0]) for line in lines if "step 2/2" in line]
     assert len(losses) == 2 and all(0 < loss < 0.69 for loss in losses)  # both models learned something
+
+
+def test_unknown_chunk_sizes_are_refused_with_what_to_call():
+    x = da.from_array(np.arange(12.0).reshape(6, 2), chunks=(2, 2))
+    x = x[x[:, 0] > 3]  # a dask array whose length is not known yet
+    w = np.ones((2, 1))
+    with pytest.raises(symdiff.InputTypeError, match="not known yet") as info:
+        symdiff.grad(_batched_loss(), wrt="w")(x, x[:, :1], w, np.zeros(1))
+    assert "compute_chunk_sizes()" in str(info.value)
+
+
+def _gpu_libraries():
+    cupy = None
+    try:
+        import cupy
+        cupy.cuda.runtime.getDeviceCount()
+    except Exception:  # no CuPy, or no device for it
+        cupy = None
+    return {
+        "torch-cuda": (lambda a: torch.from_numpy(a).cuda()) if torch is not None and torch.cuda.is_available() else None,
+        "cupy": cupy.asarray if cupy is not None else None,
+    }
+
+
+@pytest.mark.parametrize("library", ["torch-cuda", "cupy"])
+def test_gpu_arrays_take_the_same_path(library):
+    convert = _gpu_libraries()[library]
+    if convert is None:
+        pytest.skip(f"{library}: no GPU on this machine")
+    args = _tutorial_args(np.random.default_rng(6))
+    expected = symdiff.grad(tutorial.loss, wrt=("w", "b"))(*args)
+    got = symdiff.grad(tutorial.loss, wrt=("w", "b"))(*(convert(a) for a in args))
+    for g, e in zip(got, expected):
+        host = g.cpu().numpy() if library == "torch-cuda" else g.get()
+        np.testing.assert_allclose(host, e, rtol=1e-12)
