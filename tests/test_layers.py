@@ -18,7 +18,7 @@ STAGES = [
     {"derivation", "dot"},
     {"export"},
     {"api", "check"},
-    {"cli", "__init__", "__main__", "__version__", "examples"},
+    {"cli", "__init__", "__main__", "examples"},
 ]
 
 
