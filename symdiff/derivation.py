@@ -17,7 +17,8 @@ from . import emit
 from .differentiate import backward, forward
 from .errors import InputTypeError, NonScalarOutputError
 from .ir import Graph, Value, array_op
-from .primitives import EyeLike, Full
+from .primitives import Full
+from .primitives_linalg import identity_seed
 from .optimize import schedule
 from .printing import math
 from .shapes import format_shape
@@ -113,10 +114,11 @@ class Derivation:
         return (dot if dot.shape == tuple(shape) else dot.broadcast_to(shape)).symbol
 
     def _jacobian_block(self, of: sp.Symbol, w: sp.Symbol, name: str) -> sp.Symbol:
-        """d(of)/d(w) with shape of.shape + w.shape, by one forward sweep seeded with an identity."""
+        """d(of)/d(w) with shape of.shape + w.shape, by one forward sweep seeded with an identity (kept
+        as a product of identity factors, which the forward rules contract away: see primitives_linalg)."""
         graph = self.graph
         shape_w = graph[w].shape
-        seed = array_op(graph, EyeLike(w), shape_w + shape_w, f"eye({w})") if shape_w else graph.const(1)
+        seed = identity_seed(graph.value(w)) if shape_w else graph.const(1)
         nb = len(shape_w)
         dot = forward(graph, {w: seed}, [of], nb=nb)[of]
         batched = graph.value(self._exact(dot, shape_w + graph[of].shape, w))

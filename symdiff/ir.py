@@ -341,6 +341,8 @@ class Value:
         perm = tuple(perm)
         if perm == tuple(range(self.ndim)):
             return self
+        if P.PL.structured(self):
+            return P.PL.structured_transpose(self, perm)
         node = self.graph.nodes.get(self.expr)
         if node is not None and isinstance(node.definition, P.Transpose):  # compose permutations
             inner = node.definition.static[0]
@@ -352,6 +354,8 @@ class Value:
         axes = normalize_axes(self.graph, axis, self.ndim)
         if not axes:
             return self
+        if not keepdims and P.PL.structured(self):
+            return P.PL.structured_sum(self, axes)
         return P.ReduceSum.build(self, axes, bool(keepdims), label=f"sum({self.label})", hint="total")
 
     def max_shift(self, axes: tuple[int, ...]) -> Value:

@@ -16,7 +16,7 @@ from .ops import OPS, array
 from .resolve import BINARY_OPERATORS, UNARY_OPERATORS, Resolver
 from .scalar import stop_gradient
 from .source import FunctionSource, TransformSpec
-from .validate import Constant, validate
+from .validate import Constant, _int_constant, validate
 
 _FOLD = {
     "operator.add": operator.add,
@@ -113,7 +113,10 @@ class Builder:
             if isinstance(node, ast.Tuple):
                 return tuple(self.expr(e) for e in node.elts)
             if isinstance(node, ast.Subscript):
-                value = array(self.graph, self.expr(node.value), "the indexed value")
+                value = self.expr(node.value)
+                if isinstance(value, tuple):  # one of several results: `np.linalg.slogdet(x)[1]`
+                    return self._result(value, node.slice)
+                value = array(self.graph, value, "the indexed value")
                 return indexing.subscript(self.graph, value, self._index(node.slice))
             if isinstance(node, ast.BinOp):
                 return self.apply(BINARY_OPERATORS[type(node.op)], [self.expr(node.left), self.expr(node.right)])
@@ -137,6 +140,15 @@ class Builder:
                     return self.transformed(target, call, args, kwargs)
                 return self.apply(target, args, kwargs)
         raise AssertionError(f"unvalidated node {ast.dump(node)}")  # pragma: no cover
+
+    def _result(self, results: tuple, index: ast.expr):
+        """One of a call's several results, by a constant index."""
+        i = _int_constant(index)
+        if i is None or not -len(results) <= i < len(results):
+            raise UnsupportedSyntaxError(f"this call returns {len(results)} results; the index must pick one",
+                                         location=self.graph.location,
+                                         hint=f"Index them with a constant from 0 to {len(results) - 1}.")
+        return results[i]
 
     def _index(self, index: ast.expr) -> tuple:
         """The parts of a subscript's index, evaluated (slices as Python slices)."""

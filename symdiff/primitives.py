@@ -48,7 +48,7 @@ def full(g: Value, like: Value) -> Value:
 
 
 class MatMul(ArrayOp):
-    """numpy.matmul of 1-D and 2-D operands (stacks of matrices in batched tangents)."""
+    """numpy.matmul: 1-D operands as vectors, stacks of matrices broadcast against each other."""
 
     arity = 2
     numpy = "{a} @ {b}"
@@ -58,11 +58,9 @@ class MatMul(ArrayOp):
         return matmul_shape(dims, a, b)
 
     def vjp(self, g, ans, a, b, *, needs):
-        if any(v.ndim > 2 for v in (a, b)):
-            raise SymdiffError("differentiating a Jacobian or Hessian again is not supported",
-                               hint="Take Hessians of the function itself; third derivatives need a "
-                                    "Jacobian of a Hessian.")
         g = full(g, ans)
+        if a.ndim > 2 or b.ndim > 2:
+            return _stacked_matmul_vjp(g, a, b, needs)
         da = db = None
         if needs[0]:
             if b.ndim == 1:
@@ -78,11 +76,13 @@ class MatMul(ArrayOp):
 
     def jvp(self, dots, ans, a, b, *, nb):
         da, db = dots
+        if a.ndim > 2 or b.ndim > 2:
+            return _stacked_matmul_jvp(da, db, a, b, nb)
         terms = []
         if da is not None:
-            terms.append(matmul(da, b, stacked=True))
+            terms.append(matmul(da, b))
         if db is not None:
-            terms.append(matmul(db, a.T, stacked=True) if b.ndim == 1 else matmul(a, db, stacked=True))
+            terms.append(matmul(db, a.T) if b.ndim == 1 else matmul(a, db))
         return terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
     def _sympystr(self, printer):
@@ -90,31 +90,73 @@ class MatMul(ArrayOp):
         return f"{a} @ {b}"
 
 
-def matmul(a: Value, b: Value, stacked: bool = False) -> Value:
-    """a @ b with numpy's rules for 1-D and 2-D operands (and stacks of matrices if `stacked`: the
-    batched tangents of forward mode)."""
+def swap_last(v: Value) -> Value:
+    """The last two axes swapped (the transpose of each matrix in a stack)."""
+    n = v.ndim
+    return v.transpose(tuple(range(n - 2)) + (n - 1, n - 2))
+
+
+def _as_matrices(a: Value, b: Value):
+    """The operands as stacks of matrices (a vector `a` as a row, a vector `b` as a column)."""
+    return (a.expand_dims((0,)) if a.ndim == 1 else a), (b.expand_dims((1,)) if b.ndim == 1 else b)
+
+
+def _stacked_matmul_vjp(g: Value, a: Value, b: Value, needs):
+    """Cotangents of a @ b with stacks: g @ b^T and a^T @ g, summed over the broadcast stack axes."""
+    am, bm = _as_matrices(a, b)
+    gm = g.expand_dims((g.ndim,)) if b.ndim == 1 else g
+    gm = gm.expand_dims((gm.ndim - 1,)) if a.ndim == 1 else gm
+    full_shape = gm.shape[:-2]
+    da = db = None
+    if needs[0]:
+        da = unbroadcast(matmul(gm, swap_last(bm)), am.shape, full_shape + am.shape[-2:])
+        da = da.squeeze((0,)) if a.ndim == 1 else da
+    if needs[1]:
+        db = unbroadcast(matmul(swap_last(am), gm), bm.shape, full_shape + bm.shape[-2:])
+        db = db.squeeze((1,)) if b.ndim == 1 else db
+    return da, db
+
+
+def _stacked_matmul_jvp(da, db, a: Value, b: Value, nb: int):
+    """da @ b + a @ db with stacks: each tangent's stack axes padded to the result's, after its `nb`
+    batch axes, so that batch axes do not broadcast against stack axes."""
+    am, bm = _as_matrices(a, b)
+    stack = max(am.ndim, bm.ndim) - 2
+    terms = []
+    for dot, value, matrix, row in ((da, a, am, True), (db, b, bm, False)):
+        if dot is None:
+            continue
+        if value.ndim == 1:
+            dot = dot.expand_dims((dot.ndim - 1,) if row else (dot.ndim,))
+        dot = dot.expand_dims(tuple(range(nb, nb + stack - (matrix.ndim - 2))))
+        terms.append(matmul(dot, bm) if row else matmul(am, dot))
+    out = terms[0] if len(terms) == 1 else terms[0] + terms[1]
+    cut = ((out.ndim - 2,) if a.ndim == 1 else ()) + ((out.ndim - 1,) if b.ndim == 1 else ())
+    return out.squeeze(cut)
+
+
+def matmul(a: Value, b: Value) -> Value:
+    """a @ b with numpy's rules: 1-D operands as vectors, stacks of matrices broadcast."""
     graph = a.graph
     label = f"{a.label} @ {b.label}"
     for v in (a, b):
-        if v.ndim == 0 or (v.ndim > 2 and not stacked):
+        if v.ndim == 0:
             raise graph.shape_error(
-                f"`{label}`: `{v.label}` has shape {v.shape_text}; matrix products take 1-D or 2-D arrays",
+                f"`{label}`: `{v.label}` has shape {v.shape_text}; matrix products take arrays of at least 1 dimension",
                 hint="Use `*` for products with scalars.",
             )
-    for eye, other in ((a, b), (b, a)):  # I @ B = B @ I = B (the seed of a Jacobian)
-        node = graph.nodes.get(eye.expr)
-        if node is not None and isinstance(node.definition, EyeLike) and eye.ndim == 2 and other.ndim == 2:
-            return other
     shape = matmul_shape(graph.dims, a.shape, b.shape)
     if shape is None:
         raise graph.shape_error(
             f"`{label}`: `{a.label}` has shape {a.shape_text} and `{b.label}` has shape "
-            f"{b.shape_text}; the inner dimensions must be equal",
+            f"{b.shape_text}; the inner dimensions must be equal and the stacks must broadcast",
             hint="Check the operand order, or transpose one of them with `.T`.",
         )
+    structured = PL.structured_matmul(a, b)
+    if structured is not None:
+        return structured
     hint = f"{a.label}{b.label}" if a.label.isidentifier() and b.label.isidentifier() else "prod"
     return array_op(graph, MatMul(a.symbol, b.symbol), shape, label, hint=hint)
-
 
 
 # -- axes --------------------------------------------------------------------------------------
@@ -320,20 +362,6 @@ class Full(Constant):
         return f"full({format_shape(self.args[1])}, {printer.doprint(self.args[2])})"
 
 
-class EyeLike(Constant):
-    """The identity tensor of `like`'s shape twice (`like.shape + like.shape`) and dtype: the seed of
-    forward mode that yields a whole Jacobian at once."""
-
-    @staticmethod
-    def shape(dims, like):
-        return tuple(like) * 2
-
-    def numpy(self, L, like):
-        """np.eye over `like`'s elements, shaped `like.shape * 2`."""
-        eye = A.call(A.np("eye"), A.attr(like, "size"), dtype=A.attr(like, "dtype"))
-        return A.method(eye, "reshape", ast.BinOp(A.attr(like, "shape"), ast.Mult(), ast.Constant(2)))
-
-
 # -- identities --------------------------------------------------------------------------------
 
 
@@ -362,3 +390,6 @@ class Copy(Identity):
 
     view = False
     numpy = "{x}.copy()"
+
+
+from . import primitives_linalg as PL  # noqa: E402  (structured tangents of Jacobians)

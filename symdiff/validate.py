@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .errors import UnknownCallError, UnsupportedSyntaxError
 from .resolve import BINARY_OPERATORS, NOT_CONSTANT, UNARY_OPERATORS, Resolver, dotted_name
 from .ops import OPS
-from .source import FunctionSource, TransformSpec
+from .source import FunctionSource
 
 _STRAIGHT_LINE = (
     "symdiff compiles straight-line code; vectorize it with matrix products and broadcasting, "
@@ -140,9 +140,9 @@ class Validator(ast.NodeVisitor):
         if len(node.targets) != 1:
             self.refuse(node, "chained assignment", "Assign each name with its own statement.")
         target = node.targets[0]
-        if isinstance(target, ast.Tuple) and isinstance(self.resolved.get(node.value), TransformSpec) \
+        if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call) \
                 and all(isinstance(t, ast.Name) for t in target.elts):
-            self.local_names.update(t.id for t in target.elts)  # gradients unpacked from a transform
+            self.local_names.update(t.id for t in target.elts)  # the results of a transform, slogdet, eigh
             return
         self._target(target)
         if isinstance(target, ast.Name):
@@ -218,7 +218,8 @@ class Validator(ast.NodeVisitor):
         self.visit(node.operand)
 
     def visit_Subscript(self, node):
-        """`x[...]`: the parts of the index are expressions, slices or `...` (see `indexing`)."""
+        """`x[...]` on an array, or `f(x)[0]`, one result of a call returning several: the parts of
+        the index are expressions, slices or `...` (see `indexing`)."""
         self.visit(node.value)
         for part in node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]:
             if isinstance(part, ast.Slice):
@@ -290,6 +291,16 @@ class Validator(ast.NodeVisitor):
     def generic_visit(self, node):
         what, hint = _REFUSED.get(type(node), (f"`{type(node).__name__}`", _STRAIGHT_LINE))
         self.refuse(node, what, hint)
+
+
+def _int_constant(node: ast.expr) -> int | None:
+    """The value of an integer literal (`1`, `-1`), else None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        value = _int_constant(node.operand)
+        return None if value is None else -value
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,9 @@ def f(x, w):
 """, UnsupportedSyntaxError, "if x:", "`if` statement", "np.maximum"),
     "unknown call": ("""
 def f(x, w):
-    z = np.linalg.norm(x @ w)
+    z = np.fft.fft(x @ w)
     return bce(z, z)
-""", UnknownCallError, "z = np.linalg.norm(x @ w)", "numpy.linalg.norm", "README"),
+""", UnknownCallError, "z = np.fft.fft(x @ w)", "numpy.fft.fft", "README"),
     "misspelled call": ("""
 def f(x, w):
     z = np.matmull(x, w)

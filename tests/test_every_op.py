@@ -20,6 +20,7 @@ HEADER = """\
 import math
 import numpy as np
 import scipy
+import scipy.linalg
 import scipy.special
 import scipy.stats
 import symdiff
@@ -36,7 +37,7 @@ DOMAINS = {
     "positive": lambda rng, shape: rng.uniform(0.5, 2.0, shape),
     "unit": lambda rng, shape: rng.uniform(-0.9, 0.9, shape),
     "above1": lambda rng, shape: rng.uniform(1.5, 3.0, shape),
-    "spd": None,  # symmetric positive definite matrices, made below
+    "spd": lambda rng, shape: rng.standard_normal(shape),  # square matrices made symmetric positive definite below
 }
 EPS = 1e-6
 
@@ -46,7 +47,7 @@ def _inputs(ex, rng, dtype=np.float64):
     for name, shape in ex.shapes.items():
         if name in ex.integers:
             args[name] = rng.integers(0, ex.integers[name], shape)
-        elif ex.domain == "spd":
+        elif ex.domain == "spd" and len(shape) >= 2 and shape[-1] == shape[-2]:
             m = rng.standard_normal(shape)
             args[name] = (m @ np.swapaxes(m, -1, -2) + shape[-1] * np.eye(shape[-1])).astype(dtype)
         else:

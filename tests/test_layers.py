@@ -9,7 +9,7 @@ import symdiff
 STAGES = [
     {"version", "errors", "pyast", "shapes", "scalar", "functional"},
     {"source"},
-    {"ir", "calculus", "primitives", "indexing"},
+    {"ir", "calculus", "primitives", "primitives_linalg", "indexing"},
     {"ops"},
     {"resolve", "validate", "parse"},
     {"differentiate"},

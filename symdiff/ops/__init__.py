@@ -102,4 +102,4 @@ def constant(graph, value, what: str, allowed=None):
     return value
 
 
-from . import arithmetic, elementwise, axes, reductions, softmax, losses, gathers  # noqa: E402,F401  (they register)
+from . import arithmetic, elementwise, axes, reductions, softmax, losses, linalg, gathers  # noqa: E402,F401  (they register)

@@ -71,8 +71,7 @@ def pos(graph, input):
 # -- matrix products -------------------------------------------------------------------------
 
 
-@defop("operator.matmul", "numpy.matmul", "numpy.dot", "torch.matmul", "method.matmul", "method.dot",
-       "method.__matmul__")
+@defop("operator.matmul", "numpy.matmul", "torch.matmul", "method.matmul", "method.__matmul__")
 def matrix_product(graph, input, other):
     return matmul(array(graph, input, "the first operand"), array(graph, other, "the second operand"))
 
