@@ -80,16 +80,17 @@ class ArrayOp(sp.Function):
     numpy_statements = None
 
     @classmethod
-    def _arity(cls, args) -> int:
-        return len(args) - len(cls.params) if cls.arity is None else cls.arity
+    def _split(cls, args, arity) -> int:
+        """How many of `args` are operands: `arity`, or (None) all but the static parameters."""
+        return len(args) - len(cls.params) if arity is None else arity
 
     @property
     def operands(self) -> tuple:
-        return self.args[: self._arity(self.args)]
+        return self.args[: self._split(self.args, self.arity)]
 
     @property
     def static(self) -> tuple:
-        return tuple(from_static(a) for a in self.args[self._arity(self.args):])
+        return tuple(from_static(a) for a in self.args[self._split(self.args, self.arity):])
 
     def vjp(self, g, ans, *args, needs):
         raise NotImplementedError(f"{type(self).__name__} has no reverse rule")
@@ -101,7 +102,8 @@ class ArrayOp(sp.Function):
     def build(cls, *args, label: str | None = None, hint: str = "t") -> Value:
         """The node computing this operation on `args` (its operand `Value`s, then its static
         parameters as Python values), with the shape its rule gives."""
-        operands, static = args[: cls._arity(args)], args[cls._arity(args):]
+        n = cls._split(args, cls.arity)
+        operands, static = args[:n], args[n:]
         graph = operands[0].graph
         shape = tuple(cls.shape(graph.dims, *(v.shape for v in operands), *static))
         op = cls(*(v.symbol for v in operands), *(to_static(s) for s in static))
