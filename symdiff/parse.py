@@ -145,7 +145,7 @@ class Builder:
         """One of a call's several results, by a constant index."""
         i = _int_constant(index)
         if i is None or not -len(results) <= i < len(results):
-            raise UnsupportedSyntaxError(f"this call returns {len(results)} results; the index must pick one",
+            raise UnsupportedSyntaxError(f"indexing a call's {len(results)} results needs a constant index of one",
                                          location=self.graph.location,
                                          hint=f"Index them with a constant from 0 to {len(results) - 1}.")
         return results[i]
