@@ -68,7 +68,8 @@ class _Rewrite(ast.NodeTransformer):
             if func.attr not in _LINALG:
                 raise Unsupported(f"np.linalg.{func.attr}")
             self.generic_visit(node)
-            node.func = A.attr(_xp("linalg"), func.attr)
+            # np.linalg.norm as the ops emit it (no `ord`: the 2-norm over every axis or the given ones)
+            node.func = A.attr(_xp("linalg"), "vector_norm" if func.attr == "norm" else func.attr)
             return node
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) \
                 and isinstance(func.value.value, ast.Name) and func.value.value.id == "np":  # np.add.at

@@ -56,14 +56,15 @@ class Derivation:
     """
 
     def __init__(self, source: FunctionSource, graph: Graph, wrt: Wrt, dtypes: dict | None = None,
-                 has_aux: bool = False):
+                 has_aux: bool = False, inputs=None):
         self.source_info = source
         self.name = source.name
         self.graph = graph
         self.wrt = wrt
         self.has_aux = has_aux
-        self.params = source.params
         self.param_symbols = list(graph.params)
+        self.params = [str(s) for s in self.param_symbols]  # leaves of the arguments, then arrays read from outside
+        self.inputs = inputs  # what the function reads from outside its parameters (`parse.Inputs`)
         self.output = graph.output
         self.dtypes = dtypes or {}
         self._built: dict = {}

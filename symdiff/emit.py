@@ -23,7 +23,7 @@ from .ir import ArrayOp
 from .ops.elementwise import NUMPY_FUNCTIONS
 from .optimize import Program
 from .printing import ordered_terms
-from .scalar import half_step, maximum, minimum, nonnegative, signum, step
+from .scalar import equal, half_step, inf_at_zero, maximum, minimum, nonnegative, signum, step
 
 _NP_FUNCTIONS = {
     **NUMPY_FUNCTIONS,
@@ -124,6 +124,13 @@ class Lowering:
             return ast.Compare(self(expr.lhs), [_COMPARE[type(expr)]()], [self(expr.rhs)])
         if isinstance(expr, (step, half_step)):  # the derivatives of relu and of maximum
             return _call(_np("heaviside"), self(expr.args[0]), _const(0 if isinstance(expr, step) else 0.5))
+        if isinstance(expr, inf_at_zero):
+            x = self(expr.args[0])
+            return _call(_np("where"), ast.Compare(x, [ast.Eq()], [ast.Constant(0)]), _np("inf"), copy.deepcopy(x))
+        if isinstance(expr, equal):  # a mask in a's dtype: float32 stays float32 beside a Python float
+            a = self(expr.args[0])
+            mask = ast.Compare(a, [ast.Eq()], [self(expr.args[1])])
+            return _call(_attr(mask, "astype"), _attr(copy.deepcopy(a), "dtype"))
         if isinstance(expr, nonnegative):
             return ast.Compare(self(expr.args[0]), [ast.GtE()], [ast.Constant(0)])
         if expr.func in _NP_FUNCTIONS:

@@ -362,7 +362,7 @@ class Value:
 
     def max_shift(self, axes: tuple[int, ...]) -> Value:
         """max over `axes` (kept as size 1), treated as a constant: the stabilizing shift of softmax."""
-        m = P.ReduceMax.build(self, tuple(axes), label=f"max({self.label})", hint="shift")
+        m = P.ReduceMax.build(self, tuple(axes), True, label=f"max({self.label})", hint="shift")
         return m.apply(stop_gradient, label=m.label)
 
     def expand_dims(self, axes: tuple[int, ...]) -> Value:

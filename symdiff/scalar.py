@@ -104,6 +104,22 @@ class stop_gradient(_Real):
         return sp.S.Zero
 
 
+class inf_at_zero(_Real):
+    """x, but infinite where x == 0: dividing by it gives 0 there (torch's subgradient of a norm at
+    0). Its lowering reads x twice."""
+
+    def fdiff(self, argindex=1):
+        return sp.S.One
+
+
+class equal(_Real):
+    """1 where a == b, else 0, in a's dtype (a mask: where a reduction attains its maximum). Its
+    lowering reads a twice."""
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
+
+
 class nonnegative(_Real):
     """1 where x >= 0, else 0 (a boolean mask); only produced when lowering, never differentiated."""
 

@@ -11,6 +11,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
+import sympy as sp
+
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value
 
@@ -82,13 +84,32 @@ def example(expr: str, domain: str = "real", integers: dict | None = None, wrt: 
 
 EXAMPLES: list[Example] = []
 
+#: Names symdiff knows and refuses (each with its reason), so that no example can reach them.
+REFUSED: set[str] = set()
+
+
+def refuse(*names: str, message: str, hint: str) -> None:
+    """Register `names` as calls refused with `message` and `hint` (rather than unknown)."""
+    def impl(graph, *args, **kwargs):
+        raise UnsupportedSyntaxError(message, location=graph.location, hint=hint)
+
+    for name in names:
+        OPS[name] = Op(name, impl, inspect.signature(lambda *args, **kwargs: None))
+    REFUSED.update(names)
+
 
 def array(graph, value, what: str) -> Value:
-    """`value` as an array operand: numbers become constants; anything else is refused."""
+    """`value` as an array operand: numbers and dimensions (`x.shape[0]`, a SymPy expression of
+    dimension symbols) become constants; anything else is refused."""
     if isinstance(value, Value):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float, sp.Expr)) and not isinstance(value, bool):
         return graph.const(value)
+    if isinstance(value, (list, tuple, dict)):
+        raise UnsupportedSyntaxError(
+            f"{what} must be an array or a number, not a {type(value).__name__} of {len(value)} items",
+            location=graph.location,
+            hint="Index or unpack it (`params[0]`, `W, b = params`), or stack it (`np.stack(...)`).")
     raise UnsupportedSyntaxError(
         f"{what} must be an array or a number, not {value!r}", location=graph.location
     )
@@ -102,4 +123,4 @@ def constant(graph, value, what: str, allowed=None):
     return value
 
 
-from . import arithmetic, elementwise, axes, reductions, softmax, losses, linalg, gathers  # noqa: E402,F401  (they register)
+from . import arithmetic, elementwise, axes, reductions, norms, softmax, losses, linalg, gathers  # noqa: E402,F401  (they register)
