@@ -282,8 +282,16 @@ class Value:
         """The node holding this value (created if the value is a lazy expression)."""
         return self.graph.add(self.expr, self.shape, hint=_HINTS.get(type(self.expr).__name__, "t"))
 
+    @property
+    def is_mask(self) -> bool:
+        """Whether this is a boolean mask (a comparison, or `&`, `|`, `~` of them)."""
+        return is_boolean(self.expr)
+
     def named(self, name: str) -> Value:
-        """This value materialized as a node called `name` (an assignment in the source)."""
+        """This value materialized as a node called `name` (an assignment in the source). A mask
+        stays a lazy expression: it becomes a number (`mask`) where arithmetic reads it."""
+        if self.is_mask:
+            return Value(self.graph, self.expr, self.shape, name)
         symbol = self.graph.add(self.expr, self.shape, name=name)
         return Value(self.graph, symbol, self.shape, name)
 
@@ -386,6 +394,11 @@ class Value:
 
 
 _SINGULAR = (sp.zoo, sp.oo, -sp.oo, sp.nan, sp.I)
+
+
+def is_boolean(expr) -> bool:
+    """Whether a SymPy expression is a truth value (a relational, And, Or, Not, true, false)."""
+    return isinstance(expr, sp.logic.boolalg.Boolean) and not isinstance(expr, sp.Expr)
 
 
 def _finite(graph: Graph, expr: sp.Expr) -> sp.Expr:

@@ -16,7 +16,9 @@ import sympy as sp
 from .errors import Location
 from .ir import ArrayOp, Graph
 from .primitives import Copy, Full, Reduction
-from .scalar import absolute, equal, inf_at_zero, log1p, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient
+from .scalar import (
+    absolute, equal, inf_at_zero, log1p, logit, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient,
+)
 
 # -- stabilization ---------------------------------------------------------------------------
 
@@ -96,6 +98,7 @@ def expand(expr: sp.Expr, dtype: str | None) -> sp.Expr:
         sigmoid: lambda x: maximum(sp.exp(-absolute(x)), nonnegative(x)) / (1 + sp.exp(-absolute(x))),
         softplus: _softplus,
         relu: lambda x: maximum(x, 0),
+        logit: lambda p: sp.log(p / (1 - p)),
         stop_gradient: lambda x: x,
     }
     return expr.replace(lambda e: type(e) in replacements, lambda e: replacements[type(e)](*e.args))

@@ -21,7 +21,9 @@ from .ir import Graph, Value, array_op
 from .ops import OPS, array
 from .primitives import Identity
 from .outside import Inputs
-from .resolve import BINARY_OPERATORS, NOT_CONSTANT, STATIC_OPERATORS, UNARY_OPERATORS, Resolver, foreign_function
+from .resolve import (
+    BINARY_OPERATORS, COMPARE_OPERATORS, NOT_CONSTANT, STATIC_OPERATORS, UNARY_OPERATORS, Resolver, foreign_function,
+)
 from .scalar import stop_gradient
 from .source import FunctionSource, TransformSpec, lambda_def
 from .static import (
@@ -41,6 +43,9 @@ _FOLD = {
     "operator.pos": operator.pos,
     "operator.floordiv": operator.floordiv,
     "operator.mod": operator.mod,
+    "operator.and_": operator.and_,
+    "operator.or_": operator.or_,
+    "operator.invert": operator.invert,
 }
 _ARRAY_ATTRIBUTES = ("shape", "ndim", "size")
 
@@ -209,7 +214,7 @@ class Builder:
             return tuple(self._bind(name, v, constant) for v in value)
         if not isinstance(value, Value):
             return value
-        return (value.apply(stop_gradient) if constant else value).named(name)
+        return (value.apply(stop_gradient) if constant and not value.is_mask else value).named(name)
 
     # -- expressions --------------------------------------------------------------------------
     def apply(self, name: str, args: list, kwargs: dict | None = None):
@@ -281,7 +286,7 @@ class Builder:
         if isinstance(node.op, ast.Not):
             if isinstance(operand, Value):
                 refuse(self.graph, "unsupported syntax: the operator `Not` on an array",
-                       "Supported unary operators on arrays: - +.")
+                       "Invert a mask with `~`; supported unary operators on arrays: - + ~.")
             return not truth(operand, self.graph)
         return self.apply(UNARY_OPERATORS[type(node.op)], [operand])
 
@@ -291,24 +296,30 @@ class Builder:
         for op, comparator in zip(node.ops, node.comparators):
             right = self.expr(comparator)
             if (isinstance(left, Value) or isinstance(right, Value)) and not isinstance(op, (ast.Is, ast.IsNot)):
-                return self.compare_arrays(type(op).__name__, left, right)
+                if len(node.ops) > 1:  # numpy cannot take the truth value of the first mask
+                    refuse(self.graph, "unsupported syntax: a chained comparison of arrays",
+                           "Combine the comparisons with `&`: `(a < b) & (b < c)`.")
+                return self.compare_arrays(op, left, right)
             result = compare(type(op).__name__, left, right, self.graph)
             if not result:
                 return result
             left = right
         return result
 
-    def compare_arrays(self, op: str, left, right):
-        """`a < b` where an operand is an array: the place elementwise comparisons plug in."""
-        refuse(self.graph, "unsupported syntax: a comparison of arrays",
-               "Comparisons have no gradient; use np.maximum or np.minimum.")
+    def compare_arrays(self, op: ast.cmpop, left, right):
+        """`a < b` where an operand is an array: a boolean mask (for `np.where`, `&`, arithmetic)."""
+        if type(op) not in COMPARE_OPERATORS:
+            refuse(self.graph, f"unsupported syntax: the comparison `{type(op).__name__}` of arrays",
+                   "Compare arrays with < <= > >= == !=.")
+        return self.apply(COMPARE_OPERATORS[type(op)], [left, right])
 
     def _BoolOp(self, node):
         value = None
         for part in node.values:
             value = self.expr(part)
             if isinstance(value, Value):
-                refuse(self.graph, "unsupported syntax: a boolean operator on arrays", "Use np.maximum or np.minimum.")
+                refuse(self.graph, "unsupported syntax: a boolean operator (`and`, `or`) on arrays",
+                       "Combine masks with `&` and `|`.")
             if truth(value, self.graph) != isinstance(node.op, ast.And):
                 return value
         return value

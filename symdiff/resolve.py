@@ -38,8 +38,18 @@ BINARY_OPERATORS = {
     ast.Div: "operator.truediv",
     ast.MatMult: "operator.matmul",
     ast.Pow: "operator.pow",
+    ast.BitAnd: "operator.and_",
+    ast.BitOr: "operator.or_",
 }
-UNARY_OPERATORS = {ast.USub: "operator.neg", ast.UAdd: "operator.pos"}
+UNARY_OPERATORS = {ast.USub: "operator.neg", ast.UAdd: "operator.pos", ast.Invert: "operator.invert"}
+COMPARE_OPERATORS = {
+    ast.Gt: "operator.gt",
+    ast.GtE: "operator.ge",
+    ast.Lt: "operator.lt",
+    ast.LtE: "operator.le",
+    ast.Eq: "operator.eq",
+    ast.NotEq: "operator.ne",
+}
 #: Operators on values known at compile time only (`N // 2`).
 STATIC_OPERATORS = {ast.FloorDiv: "operator.floordiv", ast.Mod: "operator.mod"}
 

@@ -4,7 +4,7 @@ before any IR is built, with the construct's line and column and what to write i
 Supported: a `def` with any parameters but `**kwargs`; assignments to names, tuples of names and
 items of lists and dicts; `for`, `while`, `if`, `break`, `continue`, `return` anywhere (the builder
 unrolls and decides them at compile time, refusing those that depend on array values); `assert`,
-`print`, docstrings; numbers and strings; operators; literals, comprehensions and subscripts of
+`print`, docstrings; numbers and strings; operators (comparisons and `& | ~` of arrays are masks); literals, comprehensions and subscripts of
 lists, tuples and dicts; calls to the functions in `ops.OPS`, to Python builtins (`static`) and to
 the user's own functions. What a name, an attribute or a method means is recorded for the builder.
 """
@@ -219,7 +219,7 @@ class Validator(ast.NodeVisitor):
 
     def _operator(self, node, op):
         if type(op) not in BINARY_OPERATORS and type(op) not in STATIC_OPERATORS:
-            self.refuse(node, f"the operator `{type(op).__name__}`", "Supported operators: + - * / ** @.")
+            self.refuse(node, f"the operator `{type(op).__name__}`", "Supported operators: + - * / ** @ & |.")
 
     def visit_BinOp(self, node):
         self._operator(node, node.op)
@@ -228,7 +228,7 @@ class Validator(ast.NodeVisitor):
 
     def visit_UnaryOp(self, node):
         if type(node.op) not in UNARY_OPERATORS and not isinstance(node.op, ast.Not):
-            self.refuse(node, f"the operator `{type(node.op).__name__}`", "Supported unary operators: - +.")
+            self.refuse(node, f"the operator `{type(node.op).__name__}`", "Supported unary operators: - + ~ not.")
         self.visit(node.operand)
 
     def visit_Dict(self, node):

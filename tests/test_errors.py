@@ -115,10 +115,10 @@ def f(x, w):
 def f(x, w):
     return bce(x @ w, x @ w, reductions="sum")
 """, UnsupportedSyntaxError, 'return bce(x @ w, x @ w, reductions="sum")', "reductions", "reduction="),
-    "comparison": ("""
+    "chained comparison": ("""
 def f(x, w):
-    return bce(x @ w, (x @ w) > 0)
-""", UnsupportedSyntaxError, "return bce(x @ w, (x @ w) > 0)", "comparison", "np.maximum"),
+    return bce(x @ w, 0 < x @ w < 1)
+""", UnsupportedSyntaxError, "return bce(x @ w, 0 < x @ w < 1)", "chained comparison", "&"),
 }
 
 

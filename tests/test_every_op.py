@@ -37,6 +37,7 @@ DOMAINS = {
     "positive": lambda rng, shape: rng.uniform(0.5, 2.0, shape),
     "unit": lambda rng, shape: rng.uniform(-0.9, 0.9, shape),
     "above1": lambda rng, shape: rng.uniform(1.5, 3.0, shape),
+    "probability": lambda rng, shape: rng.uniform(0.05, 0.95, shape),
     "spd": lambda rng, shape: rng.standard_normal(shape),  # square matrices made symmetric positive definite below
 }
 EPS = 1e-6

@@ -11,7 +11,7 @@ STAGES = [
     {"source"},
     {"ir", "calculus", "primitives", "primitives_linalg", "indexing"},
     {"ops"},
-    {"static", "outside", "resolve", "validate", "parse"},
+    {"resolve", "static", "outside", "validate", "parse"},
     {"differentiate"},
     {"optimize"},
     {"printing", "emit", "array_api"},
