@@ -123,7 +123,7 @@ def test_class_index_cross_entropy_matches_torch(tmp_path):
 # -- refusals ------------------------------------------------------------------------------------
 
 REFUSED = {
-    "mask": ("def f(x):\n    return x[x > 0].sum()\n", UnsupportedSyntaxError, "comparison", "np."),
+    "mask": ("def f(x):\n    return x[x > 0].sum()\n", UnsupportedSyntaxError, "boolean mask", "np.where(x > 0, x, 0)"),
     "mask parameter": ("def f(x, m):\n    return x[m].sum()\n", None, None, None),
     "computed index": ("def f(x, i):\n    return x[i * 2].sum()\n", UnsupportedSyntaxError,
                        "integer index array", "np.arange"),
