@@ -66,7 +66,7 @@ REFUSED = {
                        "not a permutation", "each axis once"),
     "indexing a value": ("np.sum(a)[0] + b", {"a": (3,), "b": ()}, ShapeError, "too many indices", "0 dimensions"),
     "a result out of range": ("np.linalg.slogdet(a)[2] + b", {"a": (3, 3), "b": ()}, UnsupportedSyntaxError,
-                              "cannot index a tuple of 2 items", None),
+                              "cannot index a tuple of 2 items with 2", None),
 }
 
 
