@@ -72,6 +72,9 @@ class _Rewrite(ast.NodeTransformer):
             # np.linalg.norm as the ops emit it (no `ord`: the 2-norm over every axis or the given ones)
             node.func = A.attr(_xp("linalg"), "vector_norm" if func.attr == "norm" else func.attr)
             return node
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) \
+                and isinstance(func.value.value, ast.Name) and func.value.value.id == "np":  # np.add.at
+            raise Unsupported(f"np.{func.value.attr}.{func.attr}")
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "np":
             return self._function(node, func.attr)
         if isinstance(func, ast.Attribute) and ast.unparse(func).startswith("scipy."):  # erf
@@ -135,7 +138,7 @@ class _Rewrite(ast.NodeTransformer):
     def visit_Subscript(self, node):
         self.generic_visit(node)
         index = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        names_axes = any(isinstance(i, (ast.Slice, ast.Constant)) for i in index)
+        names_axes = any(isinstance(i, (ast.Slice, ast.Constant, ast.UnaryOp)) for i in index)
         has_ellipsis = any(isinstance(i, ast.Constant) and i.value is Ellipsis for i in index)
         is_shape = isinstance(node.value, ast.Attribute) and node.value.attr == "shape"
         if names_axes and not has_ellipsis and not is_shape:

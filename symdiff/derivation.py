@@ -15,7 +15,7 @@ import sympy as sp
 
 from . import emit
 from .differentiate import backward, forward
-from .errors import NonScalarOutputError
+from .errors import InputTypeError, NonScalarOutputError
 from .ir import Graph, Value, array_op
 from .primitives import Full
 from .primitives_linalg import identity_seed
@@ -253,9 +253,16 @@ class Derivation:
                 program = schedule(self.graph, self.function_name(kind), built.returns,
                                    params=self.param_symbols + list(built.extra),
                                    dtype=None if dtype is None else dtype.name)
-                program.casts = {
+                indices = self.graph.index_params
+                for p, s in zip(self.params, self.param_symbols):
+                    if s in indices and p in self.dtypes and self.dtypes[p].kind not in "iu":
+                        raise InputTypeError(
+                            f"`{self.name}`: `{p}` is used as an index but is an array of {self.dtypes[p]}",
+                            hint=f"Pass integer indices, e.g. {p}.astype(np.int64); for a boolean mask, select "
+                                 "with np.where(mask, x, 0) instead.")
+                program.casts = {  # integer inputs compute as floats, except indices
                     s: dtype.name for p, s in zip(self.params, self.param_symbols)
-                    if p in self.dtypes and dtype is not None and self.dtypes[p].kind in "biu"
+                    if p in self.dtypes and dtype is not None and self.dtypes[p].kind in "biu" and s not in indices
                 }
                 self._programs[kind] = program
             return self._programs[kind]

@@ -263,6 +263,10 @@ class Lowering:
             return _fill_template(op, operands, [self.static(v) for v in op.static])
         return op.numpy(self, *operands, *op.static)
 
+    def statements(self, op: ArrayOp, target: str) -> list[ast.stmt]:
+        """The statements of an operation that fills its result in place (assigning `target`)."""
+        return op.numpy_statements(self, target, *(self(a) for a in op.operands), *op.static)
+
     def static(self, value) -> ast.expr:
         """A static parameter: numbers and strings as constants, dimensions as integer formulas."""
         if isinstance(value, tuple):
@@ -413,7 +417,10 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
         grad_of = stmt.grad_of
         if is_boolean(stmt.expr):
             lower.conditions[stmt.target] = stmt.expr
-        body.append(ast.Assign([ast.Name(names[stmt.target], ast.Store())], lower(stmt.expr)))
+        if isinstance(stmt.expr, ArrayOp) and stmt.expr.numpy_statements is not None:
+            body += lower.statements(stmt.expr, names[stmt.target])
+        else:
+            body.append(ast.Assign([ast.Name(names[stmt.target], ast.Store())], lower(stmt.expr)))
     body.append(ast.Return(_returns(program.returns, lower)))
     args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in params], kwonlyargs=[], kw_defaults=[], defaults=[])
     return ast.FunctionDef(program.name, args, body, [], None, type_params=[]) if _HAS_TYPE_PARAMS \

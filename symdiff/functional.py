@@ -121,14 +121,31 @@ def mse_loss(input, target, reduction="mean"):
     return _reduce((np.asarray(input) - np.asarray(target)) ** 2, reduction)
 
 
-def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=0.0):
-    """torch.nn.functional.cross_entropy with class-probability targets over the last axis.
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """torch.nn.functional.nll_loss: log-probabilities of shape (C,) or (N, C), class indices of shape
+    () or (N,). Targets equal to `ignore_index` count for nothing; 'mean' divides by the total weight
+    of the others."""
+    x = np.asarray(input)
+    t = np.asarray(target)
+    kept = t != ignore_index
+    safe = np.where(kept, t, 0)
+    picked = x[safe] if x.ndim == 1 else x[np.arange(x.shape[0]), safe]
+    w = kept.astype(x.dtype) if weight is None else np.asarray(weight)[safe] * kept
+    loss = -picked * w
+    return loss.sum() / w.sum() if reduction == "mean" else _reduce(loss, reduction)
 
-    The per-sample loss is -sum_c weight_c * target_c * log_softmax(input)_c; 'mean' divides the sum
-    by the number of samples, as torch does for probability targets.
+
+def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=0.0, ignore_index=-100):
+    """torch.nn.functional.cross_entropy over the last axis, with class indices (integer targets of
+    one dimension fewer; see `nll_loss`) or class probabilities (the input's shape).
+
+    With probabilities the per-sample loss is -sum_c weight_c * target_c * log_softmax(input)_c;
+    'mean' divides the sum by the number of samples, as torch does.
     """
     x = np.asarray(input)
     y = np.asarray(target)
+    if y.dtype.kind in "iu" and y.ndim == x.ndim - 1 and not label_smoothing:
+        return nll_loss(log_softmax(x, axis=-1), y, weight, ignore_index, reduction)
     if x.shape != y.shape:
         raise ValueError(f"target shape {y.shape} must be the same as input shape {x.shape}")
     if label_smoothing:

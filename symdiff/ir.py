@@ -25,8 +25,13 @@ from .scalar import real_forms, stop_gradient
 from .shapes import Dims, Shape, format_shape
 
 
+_NONE = Str("None")
+
+
 def to_static(value):
-    """A static parameter as a SymPy argument (tuples, bools, ints, strings)."""
+    """A static parameter as a SymPy argument (tuples, bools, ints, strings, None)."""
+    if value is None:
+        return _NONE
     if isinstance(value, (tuple, list)):
         return sp.Tuple(*(to_static(v) for v in value))
     if isinstance(value, bool):
@@ -44,6 +49,8 @@ def from_static(arg):
         return tuple(from_static(a) for a in arg)
     if isinstance(arg, sp.Integer):
         return int(arg)
+    if arg == _NONE:
+        return None
     if isinstance(arg, Str):
         return arg.name
     return arg
@@ -61,13 +68,18 @@ class ArrayOp(sp.Function):
       `{b}`... when there are several; static parameters by their names), or a method
       `numpy(L, *operand_asts, *static)` returning an `ast` expression (`L` lowers dimensions);
     * `view`: numpy returns a view of the first operand (`readonly`: a read-only one).
+    * `numpy_statements(L, target, *operand_asts, *static)`, instead of `numpy`: a list of `ast`
+      statements assigning the result to the name `target` (an array filled in place: a scatter).
+
+    `arity = None` takes every argument before the static parameters as an operand (index arrays).
     """
 
-    arity = 1
+    arity: int | None = 1
     params: tuple[str, ...] = ()
     view = False
     readonly = False
     numpy = None
+    numpy_statements = None
 
     @classmethod
     def _arity(cls, args) -> int:
@@ -138,6 +150,7 @@ class Graph:
         self.grad_of: Location | None = None
         self.output: sp.Symbol | None = None
         self.aux = None  # with has_aux: the symbol (or tuple of symbols) returned next to the value
+        self.index_params: set[sp.Symbol] = set()  # parameters read as index arrays: they stay integers
 
     def __getitem__(self, symbol) -> Node:
         return self.nodes[symbol]

@@ -252,7 +252,7 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
 
     def inlined(s) -> bool:
         node = graph.nodes.get(s)
-        if node is None or s in outputs or node.name is not None:
+        if node is None or s in outputs or node.name is not None or _is_statements(node.definition):
             return False
         if inlined_view(s):
             return True
@@ -307,6 +307,11 @@ def _filled(graph: Graph, s, value: sp.Expr) -> sp.Expr:
                 stack.append(operand)
     like = max((a for a in ancestors if graph[a].is_param), key=lambda a: len(graph[a].shape))
     return Full(like, sp.Tuple(*graph[s].shape), value)
+
+
+def _is_statements(definition) -> bool:
+    """Whether a node lowers to statements of its own (it is never folded into another expression)."""
+    return isinstance(definition, ArrayOp) and definition.numpy_statements is not None
 
 
 def _array_op(graph: Graph, op: ArrayOp) -> ArrayOp:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from . import indexing
 from .errors import ShapeError, SymdiffError, UnknownCallError, UnsupportedSyntaxError
 from .ir import Graph, Value, array_op
 from .ops import OPS, array
@@ -60,6 +61,11 @@ BREAK, CONTINUE = _Signal("break"), _Signal("continue")
 @dataclass
 class Return:
     value: object
+
+
+def _parts(index) -> tuple:
+    """An evaluated index as the tuple of its parts."""
+    return index if isinstance(index, tuple) else (index,)
 
 
 class Builder:
@@ -222,6 +228,11 @@ class Builder:
         elif isinstance(target, ast.Subscript):
             container = self.expr(target.value)
             index = self.index(target.slice)
+            if isinstance(container, Value) and isinstance(target.value, ast.Name):  # see `indexing`
+                name = target.value.id
+                updated = indexing.assign(self.graph, self._owned(name), _parts(index), value)
+                self.env[name] = self._bind(name, updated, constant)
+                return
             if not isinstance(container, (list, dict)):
                 refuse(self.graph, "unsupported syntax: a subscript assignment",
                        "Arrays are values here: build a new array, e.g. `z = z + b`.")
@@ -459,8 +470,25 @@ class Builder:
     def subscript_array(self, value: Value, index):
         """`x[index]` of an array (index: ints, slices, None, Ellipsis, arrays, or a tuple of them): the
         place array indexing plugs in."""
-        refuse(self.graph, "unsupported syntax: indexing an array",
-               "Use whole-array operations; select with matrix products or pass the pieces as parameters.")
+        return indexing.subscript(self.graph, value, _parts(index))
+
+    def _owned(self, name: str) -> Value:
+        """The array `name` holds, which an index assignment may update: one no other name, caller
+        or array shares (numpy would change those too)."""
+        value = self.env[name]
+        problem = None
+        if name in self.source.params:
+            problem = f"`{name}` is a parameter: assigning into it would change the caller's array"
+        elif not indexing.owns(value):
+            problem = f"`{name}` is a view of another array here: assigning into it would change that array too"
+        else:
+            shared = [n for n, v in self.env.items() if n != name and isinstance(v, Value) and v.expr == value.expr]
+            if shared:
+                problem = f"`{name}` is the same array as `{shared[0]}` here: assigning into it would change both"
+        if problem:
+            raise UnsupportedSyntaxError(problem, location=self.graph.location,
+                                         hint=f"Copy it first: `{name} = {name}.copy()` (or np.copy, .clone()).")
+        return value
 
     def _Call(self, node):
         target = self.resolved[node]

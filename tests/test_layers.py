@@ -9,7 +9,7 @@ import symdiff
 STAGES = [
     {"version", "errors", "pyast", "shapes", "scalar", "functional", "trees"},
     {"source"},
-    {"ir", "calculus", "primitives", "primitives_linalg"},
+    {"ir", "calculus", "primitives", "primitives_linalg", "indexing"},
     {"ops"},
     {"resolve", "static", "outside", "validate", "parse"},
     {"differentiate"},

@@ -188,7 +188,7 @@ def test_backward_reuses_forward_values():
 
 def test_errors_inside_helpers_name_the_callee(tmp_path):
     helpers_path = tmp_path / "mylayers.py"
-    helpers_path.write_text("import numpy as np\n\n\ndef layer(x, w):\n    y = x @ w\n    y[0] = 0.0\n    return y\n")
+    helpers_path.write_text("import numpy as np\n\n\ndef layer(x, w):\n    y = x @ w\n    x[0] = 0.0\n    return y\n")
     module = load_module(tmp_path, f"""
         import sys
         sys.path.insert(0, {str(tmp_path)!r})

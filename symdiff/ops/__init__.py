@@ -141,4 +141,7 @@ def constant(graph, value, what: str, allowed=None):
     return value
 
 
-from . import arithmetic, elementwise, masks, activations, axes, reductions, norms, softmax, losses, linalg, structure, constants  # noqa: E402,F401,E501  (they register)
+from . import (  # noqa: E402,F401  (they register)
+    arithmetic, elementwise, masks, activations, axes, reductions, norms, softmax, losses, linalg, structure,
+    constants, gathers,
+)

@@ -6,6 +6,7 @@ import sympy as sp
 from . import EXAMPLES, array, constant, defop, example, number, register
 from .. import functional
 from ..errors import UnsupportedSyntaxError
+from ..indexing import Gather, Kept, SafeIndex, arange, index_array
 from ..ir import Value, elementwise
 from ..scalar import absolute, softplus, xlogy
 from .softmax import log_softmax
@@ -82,20 +83,26 @@ def _torch_cross_entropy_signature(input, target, weight=None, size_average=None
 @defop("torch.nn.functional.cross_entropy", like=_torch_cross_entropy_signature)
 def cross_entropy(graph, input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
-    """Cross-entropy with class-probability targets over the last axis, as torch computes it."""
+    """Cross-entropy over the last axis, as torch computes it: with class indices (a target of one
+    dimension fewer than the input) or class probabilities (the input's shape)."""
     _no_legacy(graph, size_average, reduce)
     x = array(graph, input, "`input`")
     y = array(graph, target, "`target`")
     if x.ndim not in (1, 2):
         raise graph.shape_error(f"cross_entropy takes (C,) or (N, C) logits, not shape {x.shape_text}")
+    smoothing = constant(graph, label_smoothing, "`label_smoothing`")
+    if y.ndim == x.ndim - 1:
+        if smoothing:
+            raise UnsupportedSyntaxError("label_smoothing with class-index targets is not supported",
+                                         location=graph.location,
+                                         hint="Pass class probabilities of the input's shape instead.")
+        return class_index_loss(graph, log_softmax(x, x.ndim - 1), target, weight, ignore_index, reduction)
     if y.ndim != x.ndim:
         raise graph.shape_error(
-            f"cross_entropy: the target `{y.label}` has shape {y.shape_text}; symdiff supports class "
-            f"probabilities of the input's shape {x.shape_text}",
-            hint="Pass one-hot (or soft) targets, e.g. np.eye(C)[labels].",
+            f"cross_entropy: the target `{y.label}` has shape {y.shape_text}; it must hold class indices "
+            f"of shape {graph.dims.show(x.shape[:-1])} or class probabilities of the input's shape {x.shape_text}",
         )
     same_shape(graph, "cross_entropy", x, y)
-    smoothing = constant(graph, label_smoothing, "`label_smoothing`")
     if smoothing:
         y = y * (1 - smoothing) + smoothing / x.shape[-1]
     terms = y * log_softmax(x, x.ndim - 1)
@@ -109,6 +116,45 @@ def cross_entropy(graph, input, target, weight=None, size_average=None, ignore_i
 
 
 register(cross_entropy, "symdiff.functional.cross_entropy", like=functional.cross_entropy)
+
+
+def class_index_loss(graph, logp: Value, target, weight, ignore_index, reduction) -> Value:
+    """torch's nll_loss: -weight[t] * logp[t] per sample, for log-probabilities of shape (C,) or
+    (N, C) and class indices `t` of shape () or (N,); targets equal to `ignore_index` count for
+    nothing, and 'mean' divides by the total weight of the others."""
+    t = index_array(graph, target, "the class-index `target`")
+    if logp.ndim not in (1, 2) or t.ndim != logp.ndim - 1 or (
+            t.ndim and graph.dims.equal(t.shape[0], logp.shape[0]) is None):
+        raise graph.shape_error(
+            f"class-index targets: `{t.label}` has shape {t.shape_text} for the input `{logp.label}` of shape "
+            f"{logp.shape_text}; give (N,) targets for (N, C) inputs, () for (C,)")
+    ignore = constant(graph, ignore_index, "`ignore_index`")
+    if not isinstance(ignore, int) or isinstance(ignore, bool):
+        raise UnsupportedSyntaxError(f"`ignore_index` must be an integer, not {ignore!r}", location=graph.location)
+    safe = SafeIndex.build(t, ignore, label=t.label, hint="classes")
+    kept = Kept.build(t, logp, ignore, label=f"{t.label} != {ignore}", hint="kept")
+    rows = [arange(graph, logp.shape[0])] if logp.ndim == 2 else []
+    picked = Gather.build(logp, *rows, safe, 0, label=f"{logp.label}[{t.label}]", hint="picked")
+    if weight is not None:
+        kept = Gather.build(array(graph, weight, "`weight`"), safe, 0, hint="weights") * kept
+    loss = -picked * kept
+    constant(graph, reduction, "`reduction`", allowed=("mean", "sum", "none"))
+    return loss.sum() / kept.sum() if reduction == "mean" else reduce_loss(graph, loss, reduction)
+
+
+def _torch_nll_signature(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                         reduction="mean"):
+    """torch.nn.functional.nll_loss."""
+
+
+@defop("torch.nn.functional.nll_loss", like=_torch_nll_signature)
+def nll_loss(graph, input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    _no_legacy(graph, size_average, reduce)
+    return class_index_loss(graph, array(graph, input, "`input`"), target, weight, ignore_index, reduction)
+
+
+register(nll_loss, "symdiff.functional.nll_loss", like=functional.nll_loss)
 
 
 def _difference(graph, what: str, input, target) -> Value:
@@ -208,4 +254,16 @@ EXAMPLES.extend([
     example("F.kl_div(a, b, log_target=True) + F.kl_div(a, b, reduction='batchmean', log_target=True)",
             a=(3, 4), b=(3, 4)),
     example("F.kl_div(a, b, reduction='batchmean')", a=(5,), b=(5,), domain="positive"),
+    # class indices (t: 0 to C - 1; ignore_index picks some)
+    example("F.nll_loss(a, t) + F.nll_loss(a, t, weight=w, reduction='sum') + F.nll_loss(a, t, ignore_index=1)",
+            a=(5, 3), t=(5,), w=(3,), array_api=False, integers={"t": 3}, domain="positive"),
+    example("F.nll_loss(a, t, weight=w, ignore_index=0) + F.nll_loss(a, t, reduction='none').sum()",
+            a=(6, 3), t=(6,), w=(3,), array_api=False, integers={"t": 3}, domain="positive"),
+    example("F.cross_entropy(a, t) + F.cross_entropy(a, t, weight=w, reduction='sum', ignore_index=2)",
+            a=(5, 4), t=(5,), w=(4,), array_api=False, integers={"t": 4}, domain="positive", second_order=True),
+    example("F.cross_entropy(a, t, reduction='none') * F.cross_entropy(a, t, weight=w)",
+            a=(5, 4), t=(5,), w=(4,), array_api=False, integers={"t": 4}, domain="positive"),
+    example("F.cross_entropy(a, t) + F.nll_loss(a, t)", a=(4,), t=(), array_api=False, integers={"t": 4}),
+    example("sf.cross_entropy(a, t, weight=w) + sf.nll_loss(a, t, ignore_index=1, reduction='sum')",
+            a=(5, 3), t=(5,), w=(3,), array_api=False, integers={"t": 3}, domain="positive"),
 ])
