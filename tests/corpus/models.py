@@ -1,0 +1,2 @@
+from . import Case
+CASES = []
