@@ -76,13 +76,24 @@ def summary(results, top: int = 15) -> str:
             out.append(f"  {k:4d}  {reason}")
     for outcome in ("wrong", "crashed", "timeout", "corpus-error"):
         bad = [r for r in results if r.outcome == outcome]
-        if bad:
-            out.append("")
-            out.append(f"{LABELS[outcome]} ({len(bad)}):")
+        if not bad:
+            continue
+        out.append("")
+        out.append(f"{LABELS[outcome]} ({len(bad)}):")
+        if outcome == "wrong":
             for r in bad:
-                out.append(f"  {r.id}: {r.error_class + ': ' if r.error_class else ''}{r.reason or ''}")
-                for line in r.detail.splitlines():
-                    out.append(f"      {line}")
+                out.append(f"  {r.id}: {r.detail}")
+            continue
+        # one traceback per distinct failure (same exception, message and innermost frame)
+        groups = collections.defaultdict(list)
+        for r in bad:
+            groups[(r.error_class, r.reason, r.detail.strip().splitlines()[-3:-1] and
+                    tuple(r.detail.strip().splitlines()[-3:-1]))].append(r)
+        for (cls, reason, _), group in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+            out.append(f"  {len(group)} case(s): {cls + ': ' if cls else ''}{reason}")
+            out.append("    " + ", ".join(r.id for r in group))
+            for line in group[0].detail.splitlines():
+                out.append(f"      {line}")
     return "\n".join(out)
 
 

@@ -164,8 +164,13 @@ def reference_function(case):
         if torch is None:
             return None, "unavailable (torch not installed)"
         def value(args):
-            with torch.no_grad():
-                return as_float(case.fn(*to_torch(list(args))))
+            previous = torch.get_default_dtype()
+            torch.set_default_dtype(torch.float64)  # torch.zeros(...) inside the function: float64
+            try:
+                with torch.no_grad():
+                    return as_float(case.fn(*to_torch(list(args))))
+            finally:
+                torch.set_default_dtype(previous)
         return value, "torch"
     return (lambda args: as_float(case.fn(*copy.deepcopy(list(args))))), "numpy"
 
@@ -174,7 +179,7 @@ def finite_difference_check(f, args, indices, grads, rtol, eps, rng):
     """Compare each gradient leaf with central differences; return (worst relative error, message
     of the first disagreement or None)."""
     f0 = abs(f(args))
-    all_g = [np.asarray(g, dtype=float) for g in grads]
+    all_g = [np.asarray(leaf, dtype=float) for g in grads for _, leaf in leaves(g)]
     gscale = max([float(np.max(np.abs(g))) if g.size else 0.0 for g in all_g] + [0.0])
     worst = 0.0
     for i, g_tree in zip(indices, grads):
