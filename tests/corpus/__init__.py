@@ -7,7 +7,7 @@ PyTorch tutorials and d2l, Tangent's tests, scipy.optimize objectives, models) a
 not as symdiff accepts them: loops, indexing, parameter trees, globals and closures are the point.
 What symdiff refuses is the measured coverage; what it compiles must be right.
 
-`scripts/corpus.py` runs them and prints the summary; `tests/test_corpus.py` asserts that no case
+`scripts/corpus.py` runs them and prints the summary; `tests/test_corpus_cases.py` asserts that no case
 is compiled and wrong and none crashes. The machinery is in `corpus.harness`.
 """
 from __future__ import annotations
@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 #: The corpus modules, one per source style, in report order.
-STYLES = ("autograd_style", "jax_style", "torch_style", "d2l_style", "tangent_style", "scipy_style", "models")
+STYLES = ("autograd_examples", "jax_examples", "torch_examples", "d2l_examples", "tangent_examples", "scipy_examples",
+          "models")
 
 
 @dataclass
