@@ -20,8 +20,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# --symdiff DIR measures another checkout's symdiff with this corpus (read before argparse runs)
+SYMDIFF_ROOT = Path(sys.argv[sys.argv.index("--symdiff") + 1]).resolve() if "--symdiff" in sys.argv[:-1] else ROOT
 sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(SYMDIFF_ROOT))
 
 from corpus import STYLES, load_cases  # noqa: E402
 from corpus.harness import OUTCOMES, run_case  # noqa: E402
@@ -99,8 +101,8 @@ def summary(results, top: int = 15) -> str:
 
 def git_describe() -> str:
     try:
-        return subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"], capture_output=True,
-                              text=True, timeout=10).stdout.strip()
+        return subprocess.run(["git", "-C", str(SYMDIFF_ROOT), "log", "-1", "--format=%h %s"], capture_output=True,
+                              text=True, timeout=10).stdout.strip()[:100]
     except Exception:
         return ""
 
@@ -112,15 +114,22 @@ def main(argv=None) -> int:
     parser.add_argument("-k", metavar="SUBSTRING", help="only cases whose id contains SUBSTRING")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per case (default 60)")
     parser.add_argument("--top", type=int, default=15, help="how many refusal reasons to list")
+    parser.add_argument("--no-values", action="store_true",
+                        help="check grad only, not also value_and_grad's value against the function's")
+    parser.add_argument("--symdiff", metavar="DIR", help="import symdiff from this checkout (default: this one)")
     args = parser.parse_args(argv)
 
     cases = load_cases()
     if args.k:
         cases = [c for c in cases if args.k in c.id]
+    import symdiff
+
+    if Path(symdiff.__file__).resolve().parent.parent != SYMDIFF_ROOT:
+        print(f"warning: symdiff imported from {symdiff.__file__}", file=sys.stderr)
     results = []
     start = time.perf_counter()
     for case in cases:
-        r = run_case(case, timeout=args.timeout)
+        r = run_case(case, timeout=args.timeout, values=not args.no_values)
         results.append(r)
         if args.verbose:
             extra = r.reason if r.outcome != "right" else f"worst rel. error {r.worst_rel_error:.2g}"

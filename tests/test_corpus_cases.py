@@ -16,13 +16,15 @@ from corpus import harness
 CASES = load_cases()
 #: Seconds one case may take to derive and compile before it is skipped as too slow.
 CASE_TIMEOUT = 30.0
+#: Also check value_and_grad (its value against the function, its gradients against grad).
+CHECK_VALUES = True
 
 pytestmark = pytest.mark.corpus
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_corpus_case(case):
-    result = harness.run_case(case, timeout=CASE_TIMEOUT)
+    result = harness.run_case(case, timeout=CASE_TIMEOUT, values=CHECK_VALUES)
     if result.outcome == "timeout":
         pytest.skip(f"{case.id}: {result.detail}")
     assert result.outcome != "corpus-error", f"the corpus function itself fails:\n{result.detail}"
@@ -88,6 +90,7 @@ def _tree_case():
 ])
 def test_harness_classifies(monkeypatch, answer, expected):
     monkeypatch.setattr(harness.symdiff, "grad", _fake_grad(answer))
+    monkeypatch.setattr(harness.symdiff, "value_and_grad", _fake_grad(lambda p, x: (_mlp_loss(p, x), answer(p, x))))
     assert harness.run_case(_tree_case()).outcome == expected
 
 
@@ -97,10 +100,18 @@ def test_harness_sees_modified_inputs(monkeypatch):
         p[0][0][0, 0] += 1.0
         return g
     monkeypatch.setattr(harness.symdiff, "grad", _fake_grad(answer))
-    result = harness.run_case(_tree_case())
+    result = harness.run_case(_tree_case(), values=False)
     assert result.outcome == "wrong" and "modified" in result.detail
 
 
 def test_harness_reports_a_broken_corpus_function():
     case = Case(lambda x: np.sum(x @ x), lambda rng: (rng.standard_normal((2, 3)),), style="selftest")
     assert harness.run_case(case).outcome == "corpus-error"
+
+
+def test_harness_checks_value_and_grad(monkeypatch):
+    monkeypatch.setattr(harness.symdiff, "grad", _fake_grad(_mlp_grad))
+    monkeypatch.setattr(harness.symdiff, "value_and_grad",
+                        _fake_grad(lambda p, x: (_mlp_loss(p, x) + 1e-3, _mlp_grad(p, x))))
+    result = harness.run_case(_tree_case())
+    assert result.outcome == "wrong" and "value" in result.detail

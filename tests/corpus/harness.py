@@ -4,7 +4,8 @@ Outcomes:
 
 - `right`: compiled, and every gradient leaf matches central finite differences in float64;
 - `wrong`: compiled, but a gradient disagrees (or has the wrong structure, shape or dtype, or the
-  inputs were modified): a bug;
+  inputs were modified, or `value_and_grad` disagrees with the function's value or with `grad`):
+  a bug;
 - `refused`: a `symdiff.SymdiffError` (the measured coverage);
 - `crashed`: any other exception from symdiff: a bug;
 - `timeout`: symdiff took longer than the time limit;
@@ -233,7 +234,7 @@ def tail(error: BaseException, frames: int = 4) -> str:
     return where + lines[-1].rstrip()
 
 
-def run_case(case, *, timeout: float | None = 60.0, seed: int = 0) -> Result:
+def run_case(case, *, timeout: float | None = 60.0, seed: int = 0, values: bool = True) -> Result:
     rng = np.random.default_rng(seed)
     result = Result(case.id, case.style, "right")
     try:
@@ -296,9 +297,35 @@ def run_case(case, *, timeout: float | None = 60.0, seed: int = 0) -> Result:
                 ref, list(args), indices, grads, case.rtol, case.eps, rng)
         except Exception as error:  # the reference failed at a perturbed point: report, do not hide
             problem = f"finite differences failed: {type(error).__name__}: {first_line(error)}"
+    if problem is None and values:
+        problem = check_value_and_grad(case, ref, args, grads, single, timeout)
     if problem is not None:
         result.outcome, result.detail = "wrong", problem
     return result
+
+
+def check_value_and_grad(case, ref, args, grads, single, timeout):
+    """`value_and_grad` of a case `grad` compiled: its value must be the function's and its
+    gradients `grad`'s. Returns a problem or None."""
+    try:
+        with time_limit(timeout):
+            value, grads2 = symdiff.value_and_grad(case.fn, wrt=case.wrt)(*args)
+    except CaseTimeout:
+        return None
+    except Exception as error:
+        return (f"grad compiled but value_and_grad raised {type(error).__name__}: {first_line(error)}"
+                + ("" if isinstance(error, symdiff.SymdiffError) else "\n" + tail(error)))
+    expected = ref(args)
+    if not np.isclose(as_float(value), expected, rtol=1e-9, atol=1e-12):
+        return f"value_and_grad's value {as_float(value)!r} is not the function's {expected!r}"
+    grads2 = (grads2,) if single else tuple(grads2)
+    for g, g2 in zip(grads, grads2):
+        if structure(g) != structure(g2):
+            return "value_and_grad's gradients have another structure than grad's"
+        for (path, a), (_, b) in zip(leaves(g), leaves(g2)):
+            if not np.allclose(a, b, rtol=1e-9, atol=1e-12):
+                return f"value_and_grad's gradient at {path} differs from grad's"
+    return None
 
 
 def run_all(cases, *, timeout=60.0, progress=None) -> list[Result]:
