@@ -36,6 +36,8 @@ def normalized(reason: str) -> str:
     """A refusal reason with names and numbers taken out, to group reasons of one kind."""
     reason = re.sub(r"`[^`]*`", "`…`", reason)
     reason = re.sub(r"'[^']*'", "'…'", reason)
+    reason = re.sub(r"\((?:[\w\s]+,)*[\w\s]*\)", "(…)", reason)  # shapes
+    reason = re.sub(r"\[[^\]]*\]", "[…]", reason)
     return re.sub(r"\b\d+\b", "N", reason)
 
 
