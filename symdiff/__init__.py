@@ -1,5 +1,5 @@
 """symdiff: source-to-source symbolic differentiation of numpy/torch-style Python functions."""
-__version__ = "0.1.0"
+from .version import __version__
 
 from . import functional
 from .api import derive, export, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
@@ -20,6 +20,7 @@ from .functional import stop_gradient
 
 
 __all__ = [
+    "__version__",
     "Derivation",
     "GradientCheckError",
     "InputTypeError",

@@ -9,11 +9,13 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
+from types import SimpleNamespace
 
 import numpy as np
 import sympy as sp
 
 from .derivation import Derivation, Wrt
+from .differentiate import backward
 from .errors import InputTypeError, SymdiffError, WrtError
 from .export import DEFAULT_KINDS, export_source, write_atomically
 from .ir import Graph
@@ -90,7 +92,7 @@ def _is_dim(d) -> bool:
 def _derive(source: FunctionSource, wrt: Wrt, dims: Dims, shapes: dict, dtypes: dict | None = None,
             has_aux: bool = False) -> Derivation:
     graph = Graph(dims)
-    parse(source, graph, shapes, has_aux=has_aux)
+    parse(source, graph, shapes, has_aux=has_aux, backward=backward)
     _name_dims(graph, source.params)
     stabilize(graph)
     return Derivation(source, graph, wrt, dtypes, has_aux)
@@ -180,6 +182,7 @@ class Transformed:
         self.spec = TransformSpec(kind, self.source, self.wrt.names, self.wrt.single, has_aux)
         self.derivations: dict = {}
         self._functions: dict = {}
+        self._ones: dict = {}  # each compiled function: the size-1 axes of the call it was derived for
         self._lock = threading.Lock()
         self._nparams = len(self.params)
         self._nargs = self._nparams + EXTRA_ARGS.get(kind, lambda wrt: 0)(self.wrt.names)
@@ -214,6 +217,10 @@ class Transformed:
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) != self._nargs:
             args = self._bind(args, kwargs)
+        if not all(type(a) is np.ndarray for a in args):
+            xp = _foreign_namespace(self.source.name, args)
+            if xp is not None:
+                return self._call_array_api(xp, args)
         arrays = [a if type(a) is np.ndarray else self._asarray(i, a) for i, a in enumerate(args)]
         key = tuple([(a.ndim, a.dtype) for a in arrays])
         fn = self._functions.get(key)
@@ -222,14 +229,31 @@ class Transformed:
         try:
             return fn(*arrays)
         except ValueError:
-            # The shapes may broadcast a size-1 axis the first derivation took as a full dimension.
-            ones = tuple(tuple(i for i, n in enumerate(a.shape) if n == 1) for a in arrays)
-            special = self._functions.get((key, ones)) or self._function((key, ones), arrays)
-            if special is fn:
+            # A derivation holds for every call with the same size-1 axes (the only sizes it may have
+            # specialized on, where numpy broadcasts); other calls get a derivation of their own.
+            ones = _size_one_axes(arrays)
+            if ones == self._ones[fn]:
                 raise
+            special = self._functions.get((key, ones)) or self._function((key, ones), arrays)
             return special(*arrays)
 
-    def _function(self, key, arrays):
+    def _call_array_api(self, xp, args):
+        """A call with arrays of another library: numpy arguments promoted to it, code written
+        against the Array API standard, results in that library."""
+        arrays = [xp.asarray(a) if _library(a) is None else a for a in args]
+        described = [_described(a) for a in arrays]
+        for i, a in enumerate(described):
+            if None in a.shape:
+                name = self.params[i] if i < self._nparams else f"argument {i + 1}"
+                raise InputTypeError(
+                    f"`{self.source.name}`: `{name}` has sizes that are not known yet {arrays[i].shape} (dask "
+                    "chunks of unknown length); the gradient's formulas read them",
+                    hint=f"Call {name}.compute_chunk_sizes() (or pass lengths=) before differentiating.")
+        key = ("array_api",) + tuple([(a.ndim, a.dtype) for a in described])
+        fn = self._functions.get(key) or self._function(key, described, array_api=True)
+        return fn(*arrays)
+
+    def _function(self, key, arrays, array_api: bool = False):
         """Derive and compile for the call's ranks and dtypes (size-1 axes broadcast where they do)."""
         with self._lock:
             if key not in self._functions:
@@ -240,8 +264,51 @@ class Transformed:
                 dtypes = {p: a.dtype for p, a in zip(self.params, primal)}
                 derivation = _derive(self.source, self.wrt, dims, shapes, dtypes, self.has_aux)
                 self.derivations[key] = derivation
-                self._functions[key] = derivation.compiled(self.kind)
+                self._functions[key] = fn = derivation.compiled(self.kind, array_api)
+                self._ones[fn] = _size_one_axes(arrays)
             return self._functions[key]
+
+
+#: Libraries whose arrays take the Array API path (array_api_compat knows their namespaces).
+_LIBRARIES = ("torch", "dask", "cupy", "jax", "jaxlib", "array_api_strict", "sparse", "ndonnx")
+
+
+def _library(a) -> str | None:
+    """The library of a non-numpy array argument, or None for numpy arrays, numbers and lists."""
+    root = type(a).__module__.partition(".")[0]
+    if root in _LIBRARIES or (root != "numpy" and hasattr(a, "__array_namespace__")):
+        return root
+    return None
+
+
+def _foreign_namespace(name: str, args):
+    """The Array API namespace of the call's non-numpy arrays (None if there are none)."""
+    foreign = [a for a in args if _library(a) is not None]
+    if not foreign:
+        return None
+    try:
+        import array_api_compat
+    except ImportError:
+        raise InputTypeError(
+            f"`{name}`: {_library(foreign[0])} arrays need the package array-api-compat",
+            hint="pip install 'symdiff[array-api]', or pass numpy arrays.") from None
+    try:
+        return array_api_compat.array_namespace(*foreign)
+    except TypeError as exc:
+        libraries = sorted({_library(a) for a in foreign})
+        raise InputTypeError(
+            f"`{name}`: the arguments are arrays of several libraries ({', '.join(libraries)}): {exc}",
+            hint="Pass arrays of one library (numpy arrays beside them are converted).") from None
+
+
+def _described(a) -> SimpleNamespace:
+    """An array's rank, sizes (None where unknown, as for dask's unknown chunks) and numpy dtype."""
+    shape = tuple(int(s) if s is not None and s == s else None for s in a.shape)
+    return SimpleNamespace(shape=shape, ndim=len(shape), dtype=np.dtype(str(a.dtype).rpartition(".")[2]))
+
+
+def _size_one_axes(arrays) -> tuple:
+    return tuple(tuple(i for i, n in enumerate(a.shape) if n == 1) for a in arrays)
 
 
 def _extra_names(kind: str) -> str:
@@ -287,26 +354,27 @@ hvp = _transform("hvp", """Hessian-vector product: `hvp(f)(*args, *vectors)` ret
 
 
 def export(fn, path=None, *, wrt=None, shapes=None, name=None, kinds=DEFAULT_KINDS, dtype=None,
-           command=None) -> str:
+           command=None, array_api: bool = False) -> str:
     """The standalone numpy module for `fn`: `f`, `grad_f`, `value_and_grad_f` (or the `kinds` asked
     for, e.g. ("value_and_grad", "hvp", "hessian")), written atomically to `path` when given.
 
     Shapes come from `shapes` or the parameters' string annotations (`x: "N D"`); `name` renames
     the exported functions; `dtype` tunes the code for float32 or float64 inputs (it runs on both);
-    `command` is the regenerating command quoted in the header.
+    `command` is the regenerating command quoted in the header; `array_api` writes the module
+    against the Array API standard (its only imports are `array_api_compat` and the standard library).
     """
     derivation = derive(fn, wrt=wrt, shapes=shapes, dtype=dtype)
     if name:
         derivation.name = name
     if command is None:
-        command = _export_command(derivation, shapes, path)
-    source = export_source([derivation], kinds, command)
+        command = _export_command(derivation, shapes, path, array_api)
+    source = export_source([derivation], kinds, command, array_api)
     if path is not None:
         write_atomically(path, source)
     return source
 
 
-def _export_command(derivation: Derivation, shapes: dict | None, path) -> str:
+def _export_command(derivation: Derivation, shapes: dict | None, path, array_api: bool = False) -> str:
     """A `symdiff export` command line that regenerates the module."""
     info = derivation.source_info
     module = (info.globals or {}).get("__name__")
@@ -319,4 +387,6 @@ def _export_command(derivation: Derivation, shapes: dict | None, path) -> str:
         parts += ["--name", derivation.name]
     if derivation.dtypes:
         parts += ["--dtype", next(iter(derivation.dtypes.values())).name]
+    if array_api:
+        parts.append("--array-api")
     return " ".join(parts + (["-o", str(path)] if path is not None else []))

@@ -135,7 +135,7 @@ def export(args) -> int:
             derivation.name = args.name
         derivations.append(derivation)
     command = " ".join(["symdiff", "export", *args.argv])
-    source = export_source(derivations, kinds, command)
+    source = export_source(derivations, kinds, command, args.array_api)
     if args.output:
         write_atomically(args.output, source)
     else:
@@ -239,6 +239,9 @@ def main(argv=None) -> int:
     p.add_argument("--name", help="the exported function's name (one target)")
     p.add_argument("--dtype", choices=("float32", "float64"),
                    help="tune the code for this dtype (it runs on both; default: forms that suit both)")
+    p.add_argument("--array-api", action="store_true",
+                   help="write code against the Array API standard: it runs on numpy, torch, CuPy, JAX, dask and "
+                        "array-api-strict arrays (the module then needs array_api_compat instead of numpy)")
     p.add_argument("-o", "--output", metavar="OUT.py", help="write the module here (default: stdout)")
     p.add_argument("--check", action="store_true",
                    help="import the module in a fresh process and check its gradients with finite differences")

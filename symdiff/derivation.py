@@ -277,21 +277,23 @@ class Derivation:
         shapes = "\n".join(f"    {p}: {format_shape(program.shapes[p])}" for p in program.params)
         return f"{what}\n\nParameters and their shapes:\n{shapes}\n"
 
-    def module_source(self, kinds=("value", "grad", "value_and_grad")) -> str:
-        return emit.module_source([self.function_ast(k) for k in kinds])
+    def module_source(self, kinds=("value", "grad", "value_and_grad"), array_api: bool = False) -> str:
+        return emit.module_source([self.function_ast(k) for k in kinds], array_api=array_api)
 
     @functools.cached_property
     def source(self) -> str:
         """The generated module: the value, the gradient, and both at once."""
         return self.module_source()
 
-    def compiled(self, kind: str = "grad"):
-        """The generated function of one kind, compiled."""
+    def compiled(self, kind: str = "grad", array_api: bool = False):
+        """The generated function of one kind, compiled (for numpy arrays, or with `array_api` for
+        any library of the Array API standard)."""
         with self._lock:
-            if kind not in self._compiled:
-                namespace = emit.compile_module(self.module_source((kind,)), self.function_name(kind))
-                self._compiled[kind] = namespace[self.function_name(kind)]
-            return self._compiled[kind]
+            if (kind, array_api) not in self._compiled:
+                name = self.function_name(kind)
+                namespace = emit.compile_module(self.module_source((kind,), array_api), name)
+                self._compiled[kind, array_api] = namespace[name]
+            return self._compiled[kind, array_api]
 
     @property
     def function(self):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import sympy as sp
 
+from . import array_api as standard
 from .ir import ArrayOp
 from .ops.elementwise import NUMPY_FUNCTIONS
 from .optimize import Program
@@ -61,12 +62,21 @@ def _tuple(elts) -> ast.Tuple:
     return ast.Tuple(list(elts), ast.Load())
 
 
-def _scalar(expr: sp.Expr, call: ast.expr) -> ast.expr:
-    """A numpy function of dimensions alone (`np.sqrt(N)`) gives a float64 scalar, which numpy does
-    not treat as weak (it would make float32 results float64): make it a Python float."""
-    if all(s.is_integer for s in expr.free_symbols):
-        return _call(ast.Name("float", ast.Load()), call)
-    return call
+#: numpy's name -> the math module's, for functions of dimensions alone.
+_MATH = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh", "arccosh": "acosh",
+         "arctanh": "atanh", **{n: n for n in ("sqrt", "exp", "expm1", "log", "log1p", "log2", "log10", "sin",
+                                              "cos", "tan", "sinh", "cosh", "tanh", "erf", "cbrt", "exp2")}}
+
+
+def _scalar(expr: sp.Expr, call: ast.Call) -> ast.expr:
+    """A function of dimensions alone (`sqrt(N)`) as a Python float (`math.sqrt(N)`): numpy's would be
+    a float64 scalar, which numpy does not treat as weak (float32 results would become float64)."""
+    if not all(s.is_integer for s in expr.free_symbols):
+        return call
+    name = call.func.attr
+    if name in _MATH:
+        return _call(ast.Attribute(ast.Name("math", ast.Load()), _MATH[name], ast.Load()), *call.args)
+    return _call(ast.Name("float", ast.Load()), call)
 
 
 class Lowering:
@@ -120,6 +130,8 @@ class Lowering:
             return _scalar(expr, _call(_np(_NP_FUNCTIONS[expr.func]), *(self(a) for a in expr.args)))
         if isinstance(expr, ArrayOp):
             return self.array_op(expr)
+        if isinstance(expr, (sp.floor, sp.ceiling)) and not self.arrays:
+            return self.dimension(expr)
         raise NotImplementedError(f"symdiff cannot emit {type(expr).__name__}: {expr}")
 
     def add(self, expr: sp.Add) -> ast.expr:
@@ -189,7 +201,25 @@ class Lowering:
         return _const(value)
 
     def shape(self, shape) -> ast.Tuple:
-        return _tuple(self.static(sp.sympify(d)) for d in shape)
+        return _tuple(self.dimension(d) for d in shape)
+
+    def dimension(self, d) -> ast.expr:
+        """A dimension in integer arithmetic: `N * D`, `N * D // 3`, `-(-N // 2)` for ceiling(N/2)."""
+        d = sp.sympify(d)
+        if d.is_Integer:
+            return _const(int(d))
+        if isinstance(d, (sp.floor, sp.ceiling)):
+            num, den = sp.fraction(sp.together(d.args[0] if isinstance(d, sp.floor) else -d.args[0]))
+            quotient = ast.BinOp(self.dimension(num), ast.FloorDiv(), self.dimension(den))
+            return quotient if isinstance(d, sp.floor) else ast.UnaryOp(ast.USub(), quotient)
+        num, den = sp.fraction(sp.together(d))
+        if den != 1:
+            return ast.BinOp(self.dimension(num), ast.FloorDiv(), self.dimension(den))
+        saved, self.arrays = self.arrays, False
+        try:
+            return self.lower(num) if not num.is_Symbol else self(num)
+        finally:
+            self.arrays = saved
 
 
 _OPERAND_NAMES = "abcdefgh"
@@ -216,38 +246,48 @@ def _fill_template(op: ArrayOp, operands: list, static: list) -> ast.expr:
     return Fill().visit(copy.deepcopy(_template(op)))
 
 
-def _check_statements(param: str, shape: tuple, names: dict, bound: set, used: set) -> list[ast.stmt]:
+def _check_statements(param: str, shape: tuple, lower: Lowering, bound: set, used: set) -> list[ast.stmt]:
     """Check `param`'s shape, naming it in the message, and bind the dimensions first seen in it
-    that the code reads (`used`)."""
+    that the code reads (`used`). A dimension first seen inside a formula of one axis (`2*M`) is
+    solved for from that axis."""
     ndim = len(shape)
-    dims = ", ".join(str(int(d)) if d.is_Integer else names[d] for d in shape)
-    expected = f"({dims},)" if ndim == 1 else f"({dims})"
-    sizes = ", ".join(str(int(d)) if d.is_Integer else f"{{{names[d]}}}" for d in shape)  # f-string fields
+    texts = [ast.unparse(lower.dimension(d)) for d in shape]
+    expected = f"({texts[0]},)" if ndim == 1 else f"({', '.join(texts)})"
+    sizes = ", ".join(str(int(d)) if d.is_Integer else f"{{{t}}}" for d, t in zip(shape, texts))  # f-string fields
     sizes = f"({sizes},)" if ndim == 1 else f"({sizes})"
-    first = {}
+    first, solved = {}, {}
     for i, d in enumerate(shape):
         if d.is_Symbol and d not in bound and d not in first:
             first[d] = i
-    constrained = any(first.get(d) != i for i, d in enumerate(shape))  # a size, an earlier dim, a repeat
+    for i, d in enumerate(shape):
+        unknown = [s for s in d.free_symbols if s not in bound and s not in first and s not in solved]
+        if not d.is_Symbol and len(unknown) == 1 and sp.degree(d, unknown[0]) == 1:
+            solved[unknown[0]] = (i, d)
+    constrained = bool(solved) or any(first.get(d) != i for i, d in enumerate(shape))
     binds = list(first) if constrained else [d for d in first if d in used]  # a shape check reads them all
     ndim_check = (f"if {param}.ndim != {ndim}:\n"
                   f"    raise ValueError(f'{param}: expected a {ndim}-D array of shape {expected}, got shape {{{param}.shape}}')")
     shape_check = (f"if {param}.shape != {expected}:\n"
                    f"    raise ValueError(f'{param}: expected shape {expected} = {sizes}, got {{{param}.shape}}')")
-    if not binds:  # comparing the shape tuple checks the rank too
+    if not binds and not solved:  # comparing the shape tuple checks the rank too
         src = [shape_check if constrained else ndim_check]
     elif not constrained and len(binds) == ndim > 1:
-        src = [ndim_check, f"{dims} = {param}.shape"]
+        src = [ndim_check, f"{', '.join(texts)} = {param}.shape"]
     else:
-        src = [ndim_check] + [f"{names[d]} = {param}.shape[{first[d]}]" for d in binds]
+        src = [ndim_check] + [f"{lower.names[d]} = {param}.shape[{first[d]}]" for d in binds]
+        for symbol, (i, d) in solved.items():  # d = c*symbol + rest
+            c, rest = sp.Poly(d, symbol).all_coeffs()
+            rest_text = ast.unparse(lower.dimension(rest))
+            src.append(f"{lower.names[symbol]} = ({param}.shape[{i}] - {rest_text}) // {ast.unparse(lower.dimension(c))}")
         src += [shape_check] if constrained else []
     bound.update(first)
+    bound.update(solved)
     return ast.parse("\n".join(src)).body
 
 
 def _used_dims(program: Program) -> set:
     """Dimensions the code reads: in formulas, or checked in more than one place."""
-    seen = [d for shape in program.shapes.values() for d in shape if d.is_Symbol]
+    seen = [s for shape in program.shapes.values() for d in shape for s in d.free_symbols]
     used = {d for d in seen if seen.count(d) > 1}
     for stmt in program.statements:
         used |= {d for d in stmt.expr.free_symbols if d.is_integer}
@@ -276,7 +316,8 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
     params = [str(p) for p in program.params]
     fresh = _Names(params)
     names: dict = {p: str(p) for p in program.params}
-    dims = sorted({d for shape in program.shapes.values() for d in shape if d.is_Symbol}, key=sp.default_sort_key)
+    dims = sorted({s for shape in program.shapes.values() for d in shape for s in d.free_symbols},
+                  key=sp.default_sort_key)
     for d in dims:
         names[d] = fresh(str(d))
     for stmt in program.statements:
@@ -287,12 +328,12 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
         body.append(ast.Expr(ast.Constant(_indented(doc))))
     bound: set = set()
     used = _used_dims(program)
+    lower = Lowering(names)
     for p in program.params:
-        body += _check_statements(names[p], program.shapes[p], names, bound, used)
+        body += _check_statements(names[p], program.shapes[p], lower, bound, used)
     for p, dtype in program.casts.items():
         body.append(ast.parse(f"{names[p]} = {names[p]}.astype(np.{dtype})").body[0])
 
-    lower = Lowering(names)
     grad_of = None
     for stmt in program.statements:
         if stmt.grad_of is not None and stmt.grad_of != grad_of:
@@ -355,12 +396,19 @@ def to_source(tree: ast.Module) -> str:
     return _COMMENT.sub(lambda m: f"{m.group(1)}# {ast.literal_eval(m.group(2))}", source)
 
 
-def module_source(functions: list[ast.FunctionDef], doc: str | None = None, trailer: list | None = None) -> str:
-    """A module: docstring, `import numpy as np`, the functions, then `trailer` statements."""
+def module_source(functions: list[ast.FunctionDef], doc: str | None = None, trailer: list | None = None,
+                  array_api: bool = False) -> str:
+    """A module: docstring, `import numpy as np`, the functions, then `trailer` statements. With
+    `array_api`, the functions are written against the Array API standard and the module imports
+    `array_api_compat` instead (and `math` where it needs it)."""
     body: list[ast.stmt] = []
     if doc:
         body.append(ast.Expr(ast.Constant(doc)))
-    body.append(ast.Import([ast.alias("numpy", "np")]))
+    if array_api:
+        functions = [standard.function(f) for f in functions]
+    if any(isinstance(n, ast.Name) and n.id == "math" for f in functions for n in ast.walk(f)):
+        body.append(ast.Import([ast.alias("math")]))
+    body.append(ast.Import([ast.alias("array_api_compat")] if array_api else [ast.alias("numpy", "np")]))
     body += functions
     body += trailer or []
     return to_source(ast.Module(body, type_ignores=[]))

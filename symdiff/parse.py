@@ -8,7 +8,6 @@ import operator
 
 import sympy as sp
 
-from .differentiate import backward
 from .errors import UnsupportedSyntaxError
 from .ir import Graph, Value, array_op
 from .primitives import Identity
@@ -32,9 +31,11 @@ _FOLD = {
 class Builder:
     """Evaluates the function body with IR values in place of arrays; helpers are inlined."""
 
-    def __init__(self, source: FunctionSource, graph: Graph, active: tuple = (), helper: bool = False):
+    def __init__(self, source: FunctionSource, graph: Graph, active: tuple = (), helper: bool = False,
+                 backward=None):
         self.source = source
         self.graph = graph
+        self.backward = backward  # reverse mode, for calls of symdiff.grad functions (given by the API)
         self.resolver = Resolver(source)
         self.resolved = validate(source, self.resolver, helper)
         self.active = active + (source.name,)  # the chain of helpers being inlined
@@ -137,7 +138,7 @@ class Builder:
                 location=self.graph.location,
                 hint="symdiff inlines helper functions; recursion has no fixed size to unroll.",
             )
-        builder = Builder(callee, self.graph, self.active, helper=True)
+        builder = Builder(callee, self.graph, self.active, helper=True, backward=self.backward)
         builder.env.update(self._arguments(callee, args, kwargs))
         return builder.run()
 
@@ -172,7 +173,7 @@ class Builder:
         value = array(self.graph, value, "the returned value")
         if value.shape:
             raise self.graph.shape_error(f"`{callee.name}` returns an array; its gradient needs a scalar")
-        cotangents = backward(self.graph, value.symbol, wrt, self.graph.const(1))
+        cotangents = self.backward(self.graph, value.symbol, wrt, self.graph.const(1))
         grads = tuple(self.graph.value(cotangents[w].symbol) for w in wrt)
         grads = grads[0] if spec.single else grads
         return (value, grads) if spec.kind == "value_and_grad" else grads
@@ -190,13 +191,15 @@ def helper_signature(source: FunctionSource) -> inspect.Signature:
     ])
 
 
-def parse(source: FunctionSource, graph: Graph, shapes: dict[str, tuple], has_aux: bool = False) -> Graph:
-    """Build the forward graph of `source` with parameters of the given symbolic shapes.
+def parse(source: FunctionSource, graph: Graph, shapes: dict[str, tuple], has_aux: bool = False,
+          backward=None) -> Graph:
+    """Build the forward graph of `source` with parameters of the given symbolic shapes. `backward`
+    (reverse mode, `differentiate.backward`) differentiates calls of symdiff.grad functions in place.
 
     The returned graph's `output` is the symbol of the returned value; with `has_aux`, the function
     returns `(value, aux)` and `aux` holds the symbol(s) of the auxiliary values.
     """
-    builder = Builder(source, graph)
+    builder = Builder(source, graph, backward=backward)
     for name in source.params:
         builder.env[name] = graph.param(name, shapes[name])
     output = builder.run()

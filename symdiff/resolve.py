@@ -125,11 +125,16 @@ class Resolver:
         return self.candidates(path)[0]
 
     def suggest(self, path: str) -> str | None:
-        full = self.describe(path)
-        tail = full.rpartition(".")[2]
-        close = difflib.get_close_matches(full, OPS, n=1, cutoff=0.75)
-        close = close or [n for n in OPS if n.endswith("." + tail) and not n.startswith("operator.")]
-        return close[0] if close else None
+        """A known function `path` may be a misspelling of (`np.softmx` -> `numpy.softmax`), or the
+        same function under another library's name; never one that merely looks alike (`max` is
+        not `mean`)."""
+        module, _, tail = self.describe(path).rpartition(".")
+        siblings = [n.rpartition(".")[2] for n in OPS if n.rpartition(".")[0] == module]
+        close = difflib.get_close_matches(tail, siblings, n=1, cutoff=0.75)
+        if close:
+            return f"{module}.{close[0]}"
+        same = [n for n in OPS if n.rpartition(".")[2] == tail and not n.startswith(("operator.", "method."))]
+        return same[0] if same else None
 
     def constant(self, path: str):
         """The value of a number or string the function reads from its closure or its module

@@ -1,6 +1,9 @@
-"""Symbolic shapes: dimensions are SymPy symbols, equalities between them a union-find.
+"""Symbolic shapes: dimensions are SymPy expressions of dimension symbols, equalities between them a
+union-find.
 
-A shape is a tuple of dimensions, each a SymPy `Integer` or a positive integer `Symbol`. Dimensions
+A shape is a tuple of dimensions, each a SymPy `Integer`, a positive integer `Symbol`, or an
+expression of them (`N*D` after a reshape, `N + M` after a concatenation, `N - 1` after a slice).
+A symbol may be bound to an expression (a flexible `K` found equal to `N*D`). Dimensions
 named by the user (`derive(shapes=...)`, annotations) are *rigid*: two different names are two sizes
 that may differ, so numpy broadcasting between them is refused at derive time. Dimensions read off
 a call's arguments are *flexible*: they carry the size seen (a hint) and unify with any dimension of
@@ -49,10 +52,15 @@ class Dims:
         return new
 
     def find(self, dim) -> sp.Expr:
+        """The representative of a dimension: a symbol's binding, followed; in an expression, each
+        symbol's."""
         dim = sp.sympify(dim)
         while dim in self._parent:
             dim = self._parent[dim]
-        return dim
+        if dim.is_Symbol or dim.is_Integer:
+            return dim
+        subs = {s: self.find(s) for s in dim.free_symbols if s in self._parent}
+        return sp.expand(dim.xreplace(subs)) if subs else dim
 
     def resolve(self, shape: Shape) -> Shape:
         return tuple(self.find(d) for d in shape)
@@ -70,20 +78,31 @@ class Dims:
         return format_shape(tuple(shown))
 
     def hint(self, dim) -> int | None:
+        """The size seen for a dimension at the call it was derived for (None where unknown)."""
         dim = self.find(dim)
-        return int(dim) if dim.is_Integer else self._hint.get(dim)
+        if dim.is_Integer:
+            return int(dim)
+        if dim.is_Symbol:
+            return self._hint.get(dim)
+        if not all(s in self._hint for s in dim.free_symbols):
+            return None
+        value = dim.xreplace({s: self._hint[s] for s in dim.free_symbols})
+        return int(value) if value.is_Integer else None
 
     def _bind(self, sym: sp.Symbol, value: sp.Expr) -> sp.Expr:
         self._parent[sym] = value
         return value
 
     def equal(self, a, b) -> sp.Expr | None:
-        """Unify two dimensions that must be equal; None when they cannot be."""
+        """Unify two dimensions that must be equal; None when they cannot be (sizes that differ, or
+        named sizes that may differ: `N` and `M`, `N*D` and `K`)."""
         a, b = self.find(a), self.find(b)
-        if a == b:
+        if a == b or sp.expand(a - b) == 0:
             return a
         if a.is_Integer and b.is_Integer:
             return None
+        if not (a.is_Symbol or a.is_Integer) or not (b.is_Symbol or b.is_Integer):
+            return self._equal_expression(a, b)
         if a.is_Integer:
             a, b = b, a
         if b.is_Integer:
@@ -104,6 +123,16 @@ class Dims:
         if keep not in self._hint and drop in self._hint:
             self._hint[keep] = self._hint[drop]
         return self._bind(drop, keep)
+
+    def _equal_expression(self, a, b) -> sp.Expr | None:
+        """`a == b` where one side is a compound expression: a flexible symbol on the other side is
+        bound to it when the sizes seen agree (`K := N*D`); else they cannot be shown equal."""
+        for sym, expr in ((a, b), (b, a)):
+            if sym.is_Symbol and sym in self._flexible and sym not in expr.free_symbols:
+                seen, expected = self._hint.get(sym), self.hint(expr)
+                if seen is None or expected is None or seen == expected:
+                    return self._bind(sym, expr)
+        return None
 
     def broadcast(self, a, b) -> sp.Expr | None:
         """The dimension numpy broadcasting gives for `a` against `b`; None when they are incompatible."""
@@ -142,6 +171,11 @@ def matmul_shape(dims: Dims, a: Shape, b: Shape) -> Shape | None:
     rows = a[-2:-1] if len(a) >= 2 else ()
     cols = b[-1:] if len(b) >= 2 else ()
     return dims.resolve(stack + rows + cols)
+
+
+def size(shape: Shape) -> sp.Expr:
+    """The number of elements of a shape."""
+    return sp.Mul(*shape)
 
 
 def format_shape(shape: Shape) -> str:

@@ -232,3 +232,34 @@ def test_a_variable_named_like_a_renamed_one(tmp_path):
     value, grad = symdiff.value_and_grad(module.f)(x)
     np.testing.assert_allclose(value, module.f(x), rtol=1e-14)
     assert symdiff.check_grad(module.f, [x]) < 1e-6
+
+
+def test_forward_mode_through_a_cancelled_difference(tmp_path):
+    """`x - x` is a constant array (FullLike): forward mode once raised a bare KeyError on it."""
+    module = module_of(tmp_path, "z = x - x\nreturn (z * 3 + x * x).sum()")
+    x = np.array([0.5, -1.0, 2.0])
+    t = np.array([1.0, 2.0, -1.0])
+    value, dot = symdiff.jvp(module.f)(x, t)
+    np.testing.assert_allclose(value, np.sum(x * x), rtol=1e-14)
+    np.testing.assert_allclose(dot, np.sum(2 * x * t), rtol=1e-14)
+
+
+def test_a_wrong_shape_raises_at_once_without_deriving_again(tmp_path):
+    module = module_of(tmp_path, "(x + b).sum()", "x, b")
+    grad = symdiff.grad(module.f, wrt="b")
+    grad(np.ones((4, 3)), np.ones(3))
+    with pytest.raises(ValueError, match="b: expected shape"):
+        grad(np.ones((4, 3)), np.ones(5))
+    assert len(grad.derivations) == 1
+    np.testing.assert_allclose(grad(np.ones((4, 3)), np.ones(1)), [12.0])  # numpy broadcasts a size-1 axis:
+    assert len(grad.derivations) == 2  # a derivation of its own
+
+
+def test_suggestions_are_misspellings_not_lookalikes(tmp_path):
+    misspelt = module_of(tmp_path, "np.meen(x)")
+    with pytest.raises(symdiff.UnknownCallError, match="Did you mean `numpy.mean`"):
+        symdiff.grad(misspelt.f)(np.ones(3))
+    unrelated = module_of(tmp_path, "np.nanmedian(x)")
+    with pytest.raises(symdiff.UnknownCallError) as info:
+        symdiff.grad(unrelated.f)(np.ones(3))
+    assert "Did you mean" not in str(info.value)

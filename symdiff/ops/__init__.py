@@ -62,7 +62,8 @@ class Example:
     `domain` is where float inputs are drawn: "real" (normal), "positive" (0.5 to 2), "unit"
     (-0.9 to 0.9) or "above1" (1.5 to 3). `integers` gives, for index arguments, the exclusive
     upper bound of their values. `wrt` names the arguments to differentiate (default: every float
-    one). `second_order` also checks the Hessian-vector product.
+    one). `second_order` also checks the Hessian-vector product. `array_api=False` declares an op whose
+    code needs numpy (the test checks that other libraries' arrays are refused clearly).
     """
 
     expr: str
@@ -71,11 +72,12 @@ class Example:
     integers: dict = field(default_factory=dict)
     wrt: tuple = ()
     second_order: bool = False
+    array_api: bool = True
 
 
 def example(expr: str, domain: str = "real", integers: dict | None = None, wrt: tuple = (),
-            second_order: bool = False, **shapes) -> Example:
-    return Example(expr, shapes, domain, integers or {}, tuple(wrt), second_order)
+            second_order: bool = False, array_api: bool = True, **shapes) -> Example:
+    return Example(expr, shapes, domain, integers or {}, tuple(wrt), second_order, array_api)
 
 
 EXAMPLES: list[Example] = []
