@@ -115,3 +115,18 @@ def test_harness_checks_value_and_grad(monkeypatch):
                         _fake_grad(lambda p, x: (_mlp_loss(p, x) + 1e-3, _mlp_grad(p, x))))
     result = harness.run_case(_tree_case())
     assert result.outcome == "wrong" and "value" in result.detail
+
+
+def test_harness_calls_the_compiled_gradient_again(monkeypatch):
+    first = []
+
+    def grad(fn, wrt=None):
+        def call(p, x):  # right on the first call only, as if values were baked in
+            first.append(_mlp_grad(p, x)) if not first else None
+            return first[0]
+        return call
+    monkeypatch.setattr(harness.symdiff, "grad", grad)
+    case = _tree_case()
+    case.args = lambda rng: (harness.copy.deepcopy(_tree_case().args(rng)[0]), rng.standard_normal((5, 3)))
+    result = harness.run_case(case, values=False)
+    assert result.outcome == "wrong" and "second call" in result.detail

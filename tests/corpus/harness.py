@@ -4,7 +4,8 @@ Outcomes:
 
 - `right`: compiled, and every gradient leaf matches central finite differences in float64;
 - `wrong`: compiled, but a gradient disagrees (or has the wrong structure, shape or dtype, or the
-  inputs were modified, or `value_and_grad` disagrees with the function's value or with `grad`):
+  inputs were modified, or `value_and_grad` disagrees with the function's value or with `grad`,
+  or the same compiled gradient is wrong on a second call with new values of the same shapes):
   a bug;
 - `refused`: a `symdiff.SymdiffError` (the measured coverage);
 - `crashed`: any other exception from symdiff: a bug;
@@ -234,7 +235,8 @@ def tail(error: BaseException, frames: int = 4) -> str:
     return where + lines[-1].rstrip()
 
 
-def run_case(case, *, timeout: float | None = 60.0, seed: int = 0, values: bool = True) -> Result:
+def run_case(case, *, timeout: float | None = 60.0, seed: int = 0, values: bool = True,
+             again: bool = True) -> Result:
     rng = np.random.default_rng(seed)
     result = Result(case.id, case.style, "right")
     try:
@@ -251,7 +253,8 @@ def run_case(case, *, timeout: float | None = 60.0, seed: int = 0, values: bool 
     start = time.perf_counter()
     try:
         with time_limit(timeout):
-            grads = symdiff.grad(case.fn, wrt=case.wrt)(*args)
+            transformed = symdiff.grad(case.fn, wrt=case.wrt)
+            grads = transformed(*args)
     except CaseTimeout as error:
         result.outcome, result.detail = "timeout", str(error)
         return result
@@ -269,39 +272,53 @@ def run_case(case, *, timeout: float | None = 60.0, seed: int = 0, values: bool 
         def ref(a):
             return as_float(symdiff.value_and_grad(case.fn, wrt=case.wrt)(*a)[0])
         result.reference = "symdiff value (torch not installed)"
-    grads = (grads,) if single else tuple(grads) if isinstance(grads, (tuple, list)) else grads
-    problem = None
-    if not same_tree(args, before):
-        problem = "symdiff modified its inputs"
-    elif not isinstance(grads, tuple) or len(grads) != len(indices):
-        problem = f"expected {len(indices)} gradients, got {type(grads).__name__}"
-    else:
-        for i, g in zip(indices, grads):
-            if structure(g) != structure(args[i]):
-                problem = (f"the gradient for argument {i} has structure {structure(g)}, "
-                           f"the argument {structure(args[i])}")
-                break
-            for (path, leaf), (_, x) in zip(leaves(g), leaves(args[i])):
-                leaf, x = np.asarray(leaf), np.asarray(x)
-                if leaf.shape != x.shape:
-                    problem = f"the gradient leaf {(i,) + path} has shape {leaf.shape}, the argument {x.shape}"
-                elif leaf.dtype != np.float64:
-                    problem = f"the gradient leaf {(i,) + path} has dtype {leaf.dtype} for a float64 argument"
-                if problem:
-                    break
-            if problem:
-                break
-    if problem is None:
-        try:
-            result.worst_rel_error, problem = finite_difference_check(
-                ref, list(args), indices, grads, case.rtol, case.eps, rng)
-        except Exception as error:  # the reference failed at a perturbed point: report, do not hide
-            problem = f"finite differences failed: {type(error).__name__}: {first_line(error)}"
+    problem, result.worst_rel_error = check_gradients(case, ref, args, before, grads, indices, single, rng)
     if problem is None and values:
         problem = check_value_and_grad(case, ref, args, grads, single, timeout)
+    if problem is None and again:
+        # the same compiled function on new values of the same shapes: derived once, right for all
+        rng2 = np.random.default_rng(seed + 1)
+        args2 = tuple(case.args(rng2))
+        before2 = copy.deepcopy(args2)
+        try:
+            with time_limit(timeout):
+                grads2 = transformed(*args2)
+        except CaseTimeout:
+            grads2 = None
+        except Exception as error:
+            problem = (f"the second call (new values, same shapes) raised {type(error).__name__}: "
+                       f"{first_line(error)}" + ("" if isinstance(error, symdiff.SymdiffError) else "\n" + tail(error)))
+        else:
+            problem, _ = check_gradients(case, ref, args2, before2, grads2, indices, single, rng2)
+            if problem:
+                problem = "on the second call (new values, same shapes): " + problem
     if problem is not None:
         result.outcome, result.detail = "wrong", problem
     return result
+
+
+def check_gradients(case, ref, args, before, grads, indices, single, rng):
+    """(problem or None, worst relative error) of gradients returned for `args`."""
+    grads = (grads,) if single else tuple(grads) if isinstance(grads, (tuple, list)) else grads
+    if not same_tree(args, before):
+        return "symdiff modified its inputs", None
+    if not isinstance(grads, tuple) or len(grads) != len(indices):
+        return f"expected {len(indices)} gradients, got {type(grads).__name__}", None
+    for i, g in zip(indices, grads):
+        if structure(g) != structure(args[i]):
+            return (f"the gradient for argument {i} has structure {structure(g)}, "
+                    f"the argument {structure(args[i])}"), None
+        for (path, leaf), (_, x) in zip(leaves(g), leaves(args[i])):
+            leaf, x = np.asarray(leaf), np.asarray(x)
+            if leaf.shape != x.shape:
+                return f"the gradient leaf {(i,) + path} has shape {leaf.shape}, the argument {x.shape}", None
+            if leaf.dtype != np.float64:
+                return f"the gradient leaf {(i,) + path} has dtype {leaf.dtype} for a float64 argument", None
+    try:
+        worst, problem = finite_difference_check(ref, list(args), indices, grads, case.rtol, case.eps, rng)
+    except Exception as error:  # the reference failed at a perturbed point: report, do not hide
+        return f"finite differences failed: {type(error).__name__}: {first_line(error)}", None
+    return problem, worst
 
 
 def check_value_and_grad(case, ref, args, grads, single, timeout):
@@ -319,6 +336,7 @@ def check_value_and_grad(case, ref, args, grads, single, timeout):
     if not np.isclose(as_float(value), expected, rtol=1e-9, atol=1e-12):
         return f"value_and_grad's value {as_float(value)!r} is not the function's {expected!r}"
     grads2 = (grads2,) if single else tuple(grads2)
+    grads = (grads,) if single else tuple(grads)
     for g, g2 in zip(grads, grads2):
         if structure(g) != structure(g2):
             return "value_and_grad's gradients have another structure than grad's"
