@@ -48,16 +48,17 @@ def derive_and_emit(depth: int) -> tuple[float, float]:
     return derived - start, time.perf_counter() - derived
 
 
-def measure(depths=DEPTHS, repeats: int = 3, progress=None) -> list[dict]:
-    """Median derive, emit and total seconds per depth, each repeat a fresh derivation."""
+def measure(depths=DEPTHS, repeats: int = 3, before=None) -> list[dict]:
+    """Median derive, emit and total seconds per depth, each repeat a fresh derivation; `before(depth)`
+    is called as each depth starts."""
     derive_and_emit(1)  # first use of the pipeline's lazily built tables
     rows = []
     for depth in depths:
+        if before:
+            before(depth)
         times = np.array([derive_and_emit(depth) for _ in range(repeats)])
         derive_s, emit_s = np.median(times, axis=0)
         total_s = float(np.median(times.sum(axis=1)))
         rows.append({"depth": depth, "derive_s": float(derive_s), "emit_s": float(emit_s), "total_s": total_s,
                      "samples_s": times.tolist()})
-        if progress:
-            progress(depth, total_s)
     return rows

@@ -11,6 +11,8 @@ import numpy as np
 
 PACKAGES = ("symdiff", "numpy", "sympy", "astor", "torch", "jax", "jaxlib", "autograd", "matplotlib")
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "XLA_FLAGS")
+#: A load average above this many per usable CPU makes the timings suspect.
+LOADED_PER_CPU = 0.5
 
 
 def version(package: str) -> str:
@@ -60,3 +62,26 @@ def environment() -> dict:
         "thread_variables": {v: os.environ[v] for v in THREAD_VARIABLES if v in os.environ},
         "git_commit": git_commit(),
     }
+
+
+def load_warnings(env: dict) -> list[str]:
+    """Why the timings may be off: a load average (at the start or end of the run) above
+    `LOADED_PER_CPU` per usable CPU, i.e. other processes competing for the cores."""
+    limit = LOADED_PER_CPU * (env.get("cpus_usable") or 1)
+    warnings = []
+    for when, key in (("at the start", "load_average"), ("at the end", "load_average_end")):
+        load = env.get(key)
+        if load and load[0] > limit:
+            warnings.append(f"the machine was busy {when}: load average {load[0]:.2f} on {env['cpus_usable']} CPUs "
+                            f"(above {limit:g}); timings may be slow and noisy (rerun when it is idle, or pin "
+                            f"with taskset -c 1)")
+    return warnings
+
+
+def describe(env: dict) -> str:
+    """The machine and the versions on one line, for the report's header and the chart's footer."""
+    load = f"load {env['load_average'][0]:.2f}, " if env.get("load_average") else ""
+    versions = env["versions"]
+    peers = ", ".join(f"{p} {versions[p]}" for p in ("torch", "jax", "autograd") if versions.get(p) != "not installed")
+    return (f"{env['cpu']}, {env['cpus_usable']} of {env['cpu_count']} CPUs, {load}Python {env['python']}, "
+            f"numpy {versions['numpy']}" + (f", {peers}" if peers else "") + f", commit {env['git_commit']}")

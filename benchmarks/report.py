@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .environment import describe
+
 
 def duration(seconds: float) -> str:
     """Three significant digits in ns, µs, ms or s."""
@@ -84,11 +86,9 @@ def compile_table(record: dict) -> list[str]:
 
 
 def markdown(record: dict) -> str:
-    env = record["environment"]
-    load = f"load {env['load_average'][0]:.2f}, " if env["load_average"] else ""
     lines = [f"# symdiff benchmark{' (quick: small sizes, few repetitions)' if record['quick'] else ''}", "",
-             f"{env['cpu']}, {env['cpus_usable']} of {env['cpu_count']} CPUs, {load}Python {env['python']}, "
-             f"numpy {env['versions']['numpy']}, commit {env['git_commit']}", "", f"`{record['command']}`"]
+             describe(record["environment"]), "", f"`{record['command']}`"]
+    lines += [f"\n**Warning**: {w}." for w in record.get("warnings", [])]
     if record["workloads"]:
         lines += ["", "Median time per call of value and gradients, and the ratio to hand-written numpy "
                       "(below 1×: faster).", ""]

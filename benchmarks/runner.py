@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
-from . import compile_cost, report
+from . import compile_cost, environment as machine, report
 from .chart import chart
 from .contenders import BY_KEY, check
-from .environment import environment, load_average
 from .timing import DEFAULT, QUICK, Method, interleave
 from .workloads import DTYPES, KEYS, Workload, workloads
 
@@ -23,12 +23,28 @@ def progress(message: str, end: str = "\n") -> None:
     print(message, end=end, file=sys.stderr, flush=True)
 
 
-def run_workload(workload: Workload, contenders, method: Method) -> dict:
+class Steps:
+    """`[k/n] what ... ETA ~Ns` on stderr, one line a step. The ETA extrapolates the seconds per
+    step so far, and is at least `guess` seconds per step left."""
+
+    def __init__(self, total: int, guess: float):
+        self.total, self.done, self.guess = total, 0, guess
+        self.start = time.perf_counter()
+
+    def step(self, what: str) -> None:
+        elapsed = time.perf_counter() - self.start
+        per_step = max(self.guess, elapsed / self.done) if self.done else self.guess
+        self.done += 1
+        progress(f"[{self.done}/{self.total}] {what} ... ETA ~{per_step * (self.total - self.done + 1):.0f}s")
+
+
+def run_workload(workload: Workload, contenders, method: Method, steps: Steps) -> dict:
     """Prepare and check each contender (hand-written numpy first: the reference), then time the
     ones that passed; for C also a bare `x @ w`. A peer's import is not part of its first call."""
     inputs = workload.inputs()
     entries, calls, reference = {}, {}, None
     for contender in contenders:
+        steps.step(f"{workload.key} {workload.dtype} {contender.label}")
         entry = entries[contender.key] = {"label": contender.label}
         if not contender.available():
             entry["status"] = "not installed"
@@ -54,9 +70,8 @@ def run_workload(workload: Workload, contenders, method: Method) -> dict:
     if workload.key == "C":
         x, w = inputs[0], inputs[2]
         calls["matmul"] = lambda: x @ w
-    progress(f"{workload.label}: timing {', '.join(calls)} ", end="")
-    timings = interleave(calls, method, progress=lambda done, total: progress(".", end=""))
-    progress(" done")
+    progress(f"    {workload.label}: timing {', '.join(calls)}, interleaved")
+    timings = interleave(calls, method)
     run = {"name": workload.name, "label": workload.label, "key": workload.key, "title": workload.title,
            "dtype": workload.dtype, "sizes": workload.sizes, "contenders": entries}
     bare = timings.pop("matmul", None)
@@ -79,7 +94,11 @@ def _choices(text: str, allowed, what: str, parser) -> list[str]:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  python -m benchmarks --quick --output /tmp/bench\n"
+               "  python -m benchmarks --workloads A,B --dtypes float32 --contenders symdiff,torch\n"
+               "  python -m benchmarks --chart benchmarks/results/latest.json")
     parser.add_argument("--quick", action="store_true",
                         help="every code path in seconds: small sizes, few repetitions")
     parser.add_argument("--workloads", default="A,B,C,D,E", help="comma-separated, from A,B,C,D,E (default: all)")
@@ -87,7 +106,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--contenders", default=",".join(BY_KEY),
                         help=f"comma-separated, from {','.join(BY_KEY)} (numpy, the reference, always runs)")
     parser.add_argument("--budget", type=float, help=f"seconds of timing per workload and dtype (default {DEFAULT.budget:g})")
-    parser.add_argument("--output", type=Path, default=RESULTS, help="folder for the JSON record and the chart")
+    parser.add_argument("--output", type=Path, default=RESULTS,
+                        help="folder for the JSON record and the chart (default: benchmarks/results/, git-ignored)")
+    parser.add_argument("--chart", type=Path, metavar="RECORD.json",
+                        help="only redraw the chart of a recorded run, beside it (RECORD.png)")
     args = parser.parse_args(argv)
     args.workloads = _choices(args.workloads, KEYS + ("E",), "workloads", parser)
     args.dtypes = _choices(args.dtypes, DTYPES, "dtypes", parser)
@@ -96,30 +118,44 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def _warn(record: dict) -> None:
+    """Warn on stderr, and record, when the machine is busy (at the start, then at the end)."""
+    for warning in machine.load_warnings(record["environment"]):
+        if warning not in record["warnings"]:
+            progress(f"!! WARNING: {warning}")
+            record["warnings"].append(warning)
+
+
 def main(argv=None) -> int:
     """Run the benchmark; 1 if a contender failed its check, else 0."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
+    if args.chart:
+        png = chart(json.loads(args.chart.read_text()), args.chart.with_suffix(".png"))
+        progress(f"wrote {png}" if png else "no chart: matplotlib is not installed")
+        return 0 if png else 1
     method = QUICK if args.quick else DEFAULT
     if args.budget is not None:
         method = Method(args.budget, method.sample, method.warmup, method.min_rounds, method.max_rounds)
     record = {"created": datetime.now().isoformat(timespec="seconds"),
               "command": " ".join(["python -m benchmarks", *argv]), "quick": args.quick,
-              "method": vars(method), "environment": environment(), "workloads": [], "compile": []}
+              "method": vars(method), "environment": machine.environment(), "workloads": [], "compile": [],
+              "warnings": []}
+    _warn(record)
     contenders = [BY_KEY[key] for key in args.contenders]
     for contender in contenders:
         if not contender.available():
             progress(f"{contender.label}: not installed ({contender.requires}), reported as such")
-    selected = [k for k in args.workloads if k != "E"]
-    for workload in workloads(selected, args.dtypes, quick=args.quick):
-        record["workloads"].append(run_workload(workload, contenders, method))
-    if "E" in args.workloads:
-        progress("E compile cost, depth ", end="")
-        record["compile"] = compile_cost.measure(
-            compile_cost.QUICK_DEPTHS if args.quick else compile_cost.DEPTHS, repeats=1 if args.quick else 3,
-            progress=lambda depth, seconds: progress(f"{depth} ({report.duration(seconds)}) ", end=""))
-        progress("done")
-    record["environment"]["load_average_end"] = load_average()
+    selected = workloads([k for k in args.workloads if k != "E"], args.dtypes, quick=args.quick)
+    depths = (compile_cost.QUICK_DEPTHS if args.quick else compile_cost.DEPTHS) if "E" in args.workloads else ()
+    steps = Steps(len(selected) * len(contenders) + len(depths), method.budget / len(contenders))
+    for workload in selected:
+        record["workloads"].append(run_workload(workload, contenders, method, steps))
+    if depths:
+        record["compile"] = compile_cost.measure(depths, repeats=1 if args.quick else 3,
+                                                 before=lambda depth: steps.step(f"E compile cost, depth {depth}"))
+    record["environment"]["load_average_end"] = machine.load_average()
+    _warn(record)
     args.output.mkdir(parents=True, exist_ok=True)
     stem = args.output / f"bench-{datetime.now():%Y%m%d-%H%M%S}{'-quick' if args.quick else ''}"
     print(report.markdown(record))

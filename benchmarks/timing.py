@@ -59,7 +59,7 @@ def sample(call, n: int) -> float:
             gc.enable()
 
 
-def interleave(calls: dict, method: Method, progress=None) -> dict[str, dict]:
+def interleave(calls: dict, method: Method) -> dict[str, dict]:
     """Time each of `calls` (name -> zero-argument callable) round-robin, rotating the order every
     round; per name the per-call samples in seconds, their median and quartiles."""
     estimate = {name: warm(call, method.warmup) for name, call in calls.items()}
@@ -72,8 +72,6 @@ def interleave(calls: dict, method: Method, progress=None) -> dict[str, dict]:
         for name in names[r % len(names):] + names[:r % len(names)]:
             settle(calls[name], method.warmup, estimate[name])
             samples[name].append(sample(calls[name], per_sample[name]))
-        if progress:
-            progress(r + 1, rounds)
     out = {}
     for name, times in samples.items():
         q1, median, q3 = np.percentile(times, [25, 50, 75])

@@ -6,6 +6,7 @@ The pipeline, one way: source -> `parse` -> `optimize.stabilize` -> `differentia
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
 import threading
@@ -16,7 +17,7 @@ import sympy as sp
 
 from .derivation import Derivation, Wrt
 from .differentiate import backward
-from .errors import InputTypeError, SymdiffError, WrtError
+from .errors import InputTypeError, Location, SymdiffError, WrtError, api_boundary
 from .export import DEFAULT_KINDS, export_source, write_atomically
 from .ir import Graph
 from .optimize import stabilize
@@ -28,32 +29,44 @@ from .source import FunctionSource, TransformSpec, annotated_shapes
 EXTRA_ARGS = {"vjp": lambda wrt: 1, "jvp": len, "hvp": len}
 
 
-def resolve_wrt(wrt, params: list[str], where: str = "") -> Wrt:
-    """`wrt` as parameter names: a name, an index, or a tuple of them; the first parameter by default."""
+def resolve_wrt(wrt, params: list[str], where: str = "", location: Location | None = None) -> Wrt:
+    """`wrt` as parameter names: a name, an index, or a tuple of them; the first parameter by default.
+    Errors point at `location`, the function's `def`."""
     if wrt is None:
         if not params:
-            raise WrtError(f"{where}has no parameters to differentiate")
+            raise WrtError(f"{where}has no parameters to differentiate", location=location)
         return Wrt((params[0],), True)
     single = not isinstance(wrt, (tuple, list))
     names = []
     for item in [wrt] if single else wrt:
         if isinstance(item, bool) or not isinstance(item, (str, int)):
-            raise WrtError(f"wrt={item!r}: give parameter names or indices")
+            raise WrtError(f"wrt={item!r}: give parameter names or indices", location=location)
         if isinstance(item, int):
             if not -len(params) <= item < len(params):
-                raise WrtError(f"wrt={item}: {where}has {len(params)} parameters ({', '.join(params)})")
+                raise WrtError(f"wrt={item}: {where}has {len(params)} parameters ({', '.join(params)})",
+                               location=location)
             item = params[item]
         elif item not in params:
+            near = _near(item, params)
             raise WrtError(
-                f"wrt={item!r}: {where}has no parameter `{item}`",
-                hint=f"Its parameters are: {', '.join(params)}.",
+                f"wrt={item!r}: {where}has no parameter `{item}`", location=location,
+                hint=(f"Did you mean `{near}`? " if near else "") + f"Its parameters are: {', '.join(params)}.",
             )
         if item in names:
-            raise WrtError(f"wrt names `{item}` twice", hint="Name each parameter once.")
+            raise WrtError(f"wrt names `{item}` twice", location=location, hint="Name each parameter once.")
         names.append(item)
     if not names:
-        raise WrtError("wrt is empty: name at least one parameter")
+        raise WrtError("wrt is empty: name at least one parameter", location=location)
     return Wrt(tuple(names), single)
+
+
+def _near(name: str, params: list[str]) -> str | None:
+    """The parameter a misspelled `wrt` name most likely means: the same but for case, a close
+    spelling, or the one parameter the name starts with (`bias` for `b`)."""
+    same = [p for p in params if p.lower() == name.lower()]
+    close = difflib.get_close_matches(name, params, n=1, cutoff=0.6)
+    prefix = [p for p in params if name.lower().startswith(p.lower())]
+    return (same or close or (prefix if len(prefix) == 1 else [None]))[0]
 
 
 def _source(fn) -> FunctionSource:
@@ -98,6 +111,7 @@ def _derive(source: FunctionSource, wrt: Wrt, dims: Dims, shapes: dict, dtypes: 
     return Derivation(source, graph, wrt, dtypes, has_aux)
 
 
+@api_boundary
 def derive(fn, *, wrt=None, shapes=None, has_aux: bool = False, dtype=None) -> Derivation:
     """Derive `fn` for symbolic shapes, e.g. shapes={"x": ("N", "D"), "w": ("D", "K")}.
 
@@ -108,7 +122,7 @@ def derive(fn, *, wrt=None, shapes=None, has_aux: bool = False, dtype=None) -> D
     """
     source = _source(fn)
     params = source.params
-    wrt = resolve_wrt(wrt, params, f"`{source.name}` ")
+    wrt = resolve_wrt(wrt, params, f"`{source.name}` ", source.location(source.tree))
     spec = annotated_shapes(source)
     spec.update(shapes or {})
     dims = Dims()
@@ -153,18 +167,25 @@ def _name_dims(graph: Graph, params: list[str]) -> None:
     graph.resolve_dims()
 
 
-def _check_inputs(name: str, params: list[str], arrays: list[np.ndarray], wrt: Wrt) -> None:
+def _check_inputs(source: FunctionSource, params: list[str], arrays: list[np.ndarray], wrt: Wrt) -> None:
+    name, location = source.name, source.location(source.tree)
     for p, a in zip(params, arrays):
         if a.dtype.kind not in "biuf":
             raise InputTypeError(
                 f"`{name}`: argument `{p}` is an array of {a.dtype}; symdiff computes with real numbers",
-                hint=f"Pass a float64 or float32 array, e.g. np.asarray({p}, dtype=np.float64).",
+                location=location, hint=f"Pass a float64 or float32 array, e.g. np.asarray({p}, dtype=np.float64).",
             )
         if p in wrt.names and a.dtype.kind != "f":
             raise InputTypeError(
                 f"`{name}`: `{p}` is differentiated but is an {a.dtype} array",
-                hint=f"Gradients need floating point: pass {p}.astype(np.float64) (or float32).",
+                location=location, hint=f"Gradients need floating point: pass {p}.astype(np.float64) (or float32).",
             )
+
+
+def _holds_arrays(value) -> bool:
+    """Whether `value` is a dict, or a list or tuple holding arrays or dicts (a parameter tree)."""
+    return isinstance(value, dict) or isinstance(value, (list, tuple)) and any(
+        isinstance(v, np.ndarray) or _holds_arrays(v) for v in value)
 
 
 class Transformed:
@@ -178,7 +199,7 @@ class Transformed:
         self.has_aux = has_aux
         self.source = FunctionSource.from_function(fn)
         self.params = self.source.params
-        self.wrt = resolve_wrt(wrt, self.params, f"`{self.source.name}` ")
+        self.wrt = resolve_wrt(wrt, self.params, f"`{self.source.name}` ", self.source.location(self.source.tree))
         self.spec = TransformSpec(kind, self.source, self.wrt.names, self.wrt.single, has_aux)
         self.derivations: dict = {}
         self._functions: dict = {}
@@ -208,34 +229,47 @@ class Transformed:
 
     def _asarray(self, i: int, value) -> np.ndarray:
         try:
-            return np.asarray(value)
+            array, problem = np.asarray(value), None
         except ValueError as exc:  # a ragged list
-            name = self.params[i] if i < self._nparams else f"argument {i + 1}"
-            raise InputTypeError(f"`{self.source.name}`: `{name}` is not an array: {exc}",
-                                 hint="Pass a rectangular array of float64 or float32 numbers.") from None
+            array, problem = None, exc
+        if array is not None and not (array.dtype == object and _holds_arrays(value)):
+            return array
+        name = self.params[i] if i < self._nparams else f"argument {i + 1}"
+        where = self.source.location(self.source.tree)
+        if _holds_arrays(value):
+            raise InputTypeError(
+                f"`{self.source.name}`: `{name}` is a {type(value).__name__} of arrays (a parameter tree); "
+                "symdiff takes each parameter as one array", location=where,
+                hint=f"Pass each array as a parameter of its own, e.g. `def {self.source.name}(x, y, w1, b1, w2, b2)`.",
+            ) from None
+        raise InputTypeError(f"`{self.source.name}`: `{name}` is not an array: {problem}", location=where,
+                             hint="Pass a rectangular array of float64 or float32 numbers.") from None
 
     def __call__(self, *args, **kwargs):
-        if kwargs or len(args) != self._nargs:
-            args = self._bind(args, kwargs)
-        if not all(type(a) is np.ndarray for a in args):
-            xp = _foreign_namespace(self.source.name, args)
-            if xp is not None:
-                return self._call_array_api(xp, args)
-        arrays = [a if type(a) is np.ndarray else self._asarray(i, a) for i, a in enumerate(args)]
-        key = tuple([(a.ndim, a.dtype) for a in arrays])
-        fn = self._functions.get(key)
-        if fn is None:
-            fn = self._function(key, arrays)
         try:
-            return fn(*arrays)
-        except ValueError:
-            # A derivation holds for every call with the same size-1 axes (the only sizes it may have
-            # specialized on, where numpy broadcasts); other calls get a derivation of their own.
-            ones = _size_one_axes(arrays)
-            if ones == self._ones[fn]:
-                raise
-            special = self._functions.get((key, ones)) or self._function((key, ones), arrays)
-            return special(*arrays)
+            if kwargs or len(args) != self._nargs:
+                args = self._bind(args, kwargs)
+            if not all(type(a) is np.ndarray for a in args):
+                xp = _foreign_namespace(self.source, args)
+                if xp is not None:
+                    return self._call_array_api(xp, args)
+            arrays = [a if type(a) is np.ndarray else self._asarray(i, a) for i, a in enumerate(args)]
+            key = tuple([(a.ndim, a.dtype) for a in arrays])
+            fn = self._functions.get(key)
+            if fn is None:
+                fn = self._function(key, arrays)
+            try:
+                return fn(*arrays)
+            except ValueError:
+                # A derivation holds for every call with the same size-1 axes (the only sizes it may
+                # have specialized on, where numpy broadcasts); other calls get a derivation of their own.
+                ones = _size_one_axes(arrays)
+                if ones == self._ones[fn]:
+                    raise
+                special = self._functions.get((key, ones)) or self._function((key, ones), arrays)
+                return special(*arrays)
+        except SymdiffError as exc:  # raised from the user's call, not from symdiff's internals
+            raise exc.with_traceback(None)
 
     def _call_array_api(self, xp, args):
         """A call with arrays of another library: numpy arguments promoted to it, code written
@@ -248,6 +282,7 @@ class Transformed:
                 raise InputTypeError(
                     f"`{self.source.name}`: `{name}` has sizes that are not known yet {arrays[i].shape} (dask "
                     "chunks of unknown length); the gradient's formulas read them",
+                    location=self.source.location(self.source.tree),
                     hint=f"Call {name}.compute_chunk_sizes() (or pass lengths=) before differentiating.")
         key = ("array_api",) + tuple([(a.ndim, a.dtype) for a in described])
         fn = self._functions.get(key) or self._function(key, described, array_api=True)
@@ -258,7 +293,7 @@ class Transformed:
         with self._lock:
             if key not in self._functions:
                 primal = arrays[: self._nparams]
-                _check_inputs(self.source.name, self.params, primal, self.wrt if self.kind != "value" else Wrt((), True))
+                _check_inputs(self.source, self.params, primal, self.wrt if self.kind != "value" else Wrt((), True))
                 dims = Dims()
                 shapes = _call_shapes(self.source, self.params, primal, dims)
                 dtypes = {p: a.dtype for p, a in zip(self.params, primal)}
@@ -281,24 +316,25 @@ def _library(a) -> str | None:
     return None
 
 
-def _foreign_namespace(name: str, args):
+def _foreign_namespace(source: FunctionSource, args):
     """The Array API namespace of the call's non-numpy arrays (None if there are none)."""
     foreign = [a for a in args if _library(a) is not None]
     if not foreign:
         return None
+    where = source.location(source.tree)
     try:
         import array_api_compat
     except ImportError:
         raise InputTypeError(
-            f"`{name}`: {_library(foreign[0])} arrays need the package array-api-compat",
+            f"`{source.name}`: {_library(foreign[0])} arrays need the package array-api-compat", location=where,
             hint="pip install 'symdiff[array-api]', or pass numpy arrays.") from None
     try:
         return array_api_compat.array_namespace(*foreign)
     except TypeError as exc:
         libraries = sorted({_library(a) for a in foreign})
         raise InputTypeError(
-            f"`{name}`: the arguments are arrays of several libraries ({', '.join(libraries)}): {exc}",
-            hint="Pass arrays of one library (numpy arrays beside them are converted).") from None
+            f"`{source.name}`: the arguments are arrays of several libraries ({', '.join(libraries)}): {exc}",
+            location=where, hint="Pass arrays of one library (numpy arrays beside them are converted).") from None
 
 
 def _described(a) -> SimpleNamespace:
@@ -316,6 +352,7 @@ def _extra_names(kind: str) -> str:
 
 
 def _transform(kind: str, doc: str):
+    @api_boundary
     def transform(fn=None, *, wrt=None, **options):
         if fn is None:
             return functools.partial(transform, wrt=wrt, **options)
@@ -353,6 +390,7 @@ hvp = _transform("hvp", """Hessian-vector product: `hvp(f)(*args, *vectors)` ret
     """)
 
 
+@api_boundary
 def export(fn, path=None, *, wrt=None, shapes=None, name=None, kinds=DEFAULT_KINDS, dtype=None,
            command=None, array_api: bool = False) -> str:
     """The standalone numpy module for `fn`: `f`, `grad_f`, `value_and_grad_f` (or the `kinds` asked

@@ -5,13 +5,23 @@ import inspect
 
 import numpy as np
 
-from .errors import GradientCheckError
+from .errors import GradientCheckError, Location, SymdiffError, api_boundary
+from .source import FunctionSource
 
 #: Default (rtol, atol) by the dtype of the gradient being checked.
 TOLERANCES = {np.dtype(np.float64): (1e-6, 1e-9), np.dtype(np.float32): (2e-3, 1e-5)}
 #: Parameters with at most this many elements are checked element by element.
 PER_ELEMENT_LIMIT = 100
 DIRECTIONS = 8
+
+
+def _def_location(fn) -> Location | None:
+    """Where `fn`'s `def` is, for errors, if its source can be read."""
+    try:
+        source = FunctionSource.from_function(fn)
+    except SymdiffError:
+        return None
+    return source.location(source.tree)
 
 
 def _value_function(fn, args64):
@@ -27,6 +37,7 @@ def _value_function(fn, args64):
     return Transformed(fn, None, "value")
 
 
+@api_boundary
 def check_grad(fn, args, *, wrt=None, grad=None, eps=None, rtol=None, atol=None, seed=0) -> float:
     """Compare gradients with central finite differences in float64; return the worst relative error.
 
@@ -43,7 +54,8 @@ def check_grad(fn, args, *, wrt=None, grad=None, eps=None, rtol=None, atol=None,
     params = list(inspect.signature(base).parameters)
     if wrt is None and isinstance(fn, Transformed):
         wrt = fn.wrt.names if not fn.wrt.single else fn.wrt.names[0]
-    spec = resolve_wrt(wrt, params, f"`{base.__name__}` ")
+    location = _def_location(base)
+    spec = resolve_wrt(wrt, params, f"`{base.__name__}` ", location)
     args = [np.asarray(a) for a in args]
     if len(args) != len(params):
         raise TypeError(f"{base.__name__} takes {len(params)} arguments ({', '.join(params)}), got {len(args)}")
@@ -60,7 +72,7 @@ def check_grad(fn, args, *, wrt=None, grad=None, eps=None, rtol=None, atol=None,
         g = np.asarray(g)
         if g.shape != x.shape:
             raise GradientCheckError(f"{base.__name__}: the gradient for `{name}` has shape {g.shape}, "
-                                     f"but `{name}` has shape {x.shape}")
+                                     f"but `{name}` has shape {x.shape}", location=location)
         d_rtol, d_atol = TOLERANCES.get(g.dtype, TOLERANCES[np.dtype(np.float64)])
         r_tol = d_rtol if rtol is None else rtol
         a_tol = d_atol if atol is None else atol
@@ -98,8 +110,104 @@ def check_grad(fn, args, *, wrt=None, grad=None, eps=None, rtol=None, atol=None,
                     f"{base.__name__}: the gradient with respect to `{name}` disagrees with finite "
                     f"differences at {'index ' + str(index) if isinstance(index, tuple) else index}: "
                     f"gradient {analytic:.10g}, finite differences {numeric:.10g} "
-                    f"(relative error {rel:.3g}; rtol={r_tol:g}, atol={a_tol:g})"
+                    f"(relative error {rel:.3g}; rtol={r_tol:g}, atol={a_tol:g})", location=location,
                 )
             worst = max(worst, rel)
     return worst
 
+
+
+#: Random directions along which `check_kind` compares the kinds other than the gradient.
+KIND_DIRECTIONS = 3
+KIND_TOLERANCE = (1e-5, 1e-7)  # (rtol, atol) of those comparisons, in float64
+
+
+def check_kind(derivation, kind: str, inputs: list, *, eps: float = 1e-6, seed: int = 0) -> tuple[str, float]:
+    """Check one generated kind of `derivation` at float64 `inputs` against central differences: the
+    gradient with `check_grad`; jvp, vjp and jacobian along random tangents against differences of the
+    value; hessian and hvp against differences of the gradient. Returns what was compared and the
+    worst relative error; raises `GradientCheckError` naming the kind."""
+    wrt = derivation.wrt
+    value = derivation.compiled("value")
+    fn = derivation.compiled(kind)
+    name = derivation.function_name(kind)
+    if kind == "value":
+        return "the reference the others are compared with", None
+    indices = [derivation.params.index(n) for n in wrt.names]
+    if kind in ("grad", "value_and_grad"):
+        if kind == "value_and_grad":
+            _same_value(name, fn(*inputs)[0], value(*inputs))
+        names = wrt.names[0] if wrt.single else wrt.names
+        error = check_grad(value, inputs, wrt=names, grad=lambda *a: fn(*a) if kind == "grad" else fn(*a)[1])
+        each = "element by element" if all(inputs[i].size <= PER_ELEMENT_LIMIT for i in indices) \
+            else f"along {DIRECTIONS} random directions"
+        same = f"its value against {derivation.function_name('value')}'s, " if kind == "value_and_grad" else ""
+        return f"{same}the gradient against central differences of the value, {each}", error
+    against = "gradient" if kind in ("hessian", "hvp") else "value"
+    reference = derivation.compiled("grad") if against == "gradient" else value
+    rng = np.random.default_rng(seed)
+    h = eps * max([1.0] + [float(np.abs(inputs[i]).max(initial=0.0)) for i in indices])
+    worst = 0.0
+    for _ in range(KIND_DIRECTIONS):
+        tangents = [rng.standard_normal(inputs[i].shape) for i in indices]
+        norm = np.sqrt(sum(float(np.sum(t * t)) for t in tangents)) or 1.0
+        tangents = [t / norm for t in tangents]
+        numeric = _along(reference, wrt.single or against == "value", inputs, indices, tangents, h)
+        if kind == "jvp":
+            result, dot = fn(*inputs, *tangents)
+            _same_value(name, result, value(*inputs))
+            analytic = [dot]
+        elif kind == "vjp":
+            v = rng.standard_normal(np.shape(value(*inputs)))
+            cotangents = _listed(fn(*inputs, v), wrt.single)
+            analytic = [sum(float(np.sum(c * t)) for c, t in zip(cotangents, tangents))]
+            numeric = [float(np.sum(v * numeric[0]))]
+        elif kind == "jacobian":
+            analytic = [sum(np.tensordot(j, t, t.ndim) for j, t in zip(_listed(fn(*inputs), wrt.single), tangents))]
+        elif kind == "hessian":
+            blocks = [[fn(*inputs)]] if wrt.single else fn(*inputs)
+            analytic = [sum(np.tensordot(b, t, t.ndim) for b, t in zip(row, tangents)) for row in blocks]
+        else:  # hvp
+            analytic = _listed(fn(*inputs, *tangents), wrt.single)
+        worst = max(worst, _compare(name, against, analytic, numeric))
+    how = {"jvp": "along", "vjp": "with random cotangents, dotted with", "jacobian": "times", "hessian": "times",
+           "hvp": "with"}[kind]
+    return f"{how} {KIND_DIRECTIONS} random tangents, against central differences of the {against}", worst
+
+
+def _listed(result, single: bool) -> list:
+    return [result] if single else list(result)
+
+
+def _along(fn, single: bool, inputs: list, indices: list, tangents: list, h: float) -> list:
+    """Central differences of `fn`'s arrays along `tangents` of the parameters at `indices`."""
+    def at(sign):
+        shifted = list(inputs)
+        for i, t in zip(indices, tangents):
+            shifted[i] = inputs[i] + sign * h * t
+        return [np.asarray(a, dtype=np.float64) for a in _listed(fn(*shifted), single)]
+
+    return [(p - m) / (2 * h) for p, m in zip(at(1), at(-1))]
+
+
+def _same_value(name: str, got, expected) -> None:
+    if not np.allclose(got, expected, rtol=1e-12, atol=1e-14):
+        raise GradientCheckError(f"{name}: its value {got} differs from the value function's {expected}")
+
+
+def _compare(name: str, against: str, analytic: list, numeric: list) -> float:
+    """The worst relative error of `analytic` against `numeric`; GradientCheckError past the tolerance."""
+    rtol, atol = KIND_TOLERANCE
+    worst = 0.0
+    for a, n in zip(analytic, numeric):
+        a, n = np.asarray(a, dtype=np.float64), np.asarray(n, dtype=np.float64)
+        error = np.abs(a - n)
+        scale = np.maximum(np.abs(a), np.abs(n))
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(n)) and np.all(error <= atol + rtol * scale)):
+            index = np.unravel_index(np.argmax(np.where(np.isfinite(error), error - rtol * scale, np.inf)), a.shape)
+            at = f" at index {tuple(int(i) for i in index)}" if a.shape else ""
+            raise GradientCheckError(
+                f"{name} disagrees with central differences of the {against} along a random tangent{at}: "
+                f"{a[index]:.10g} against {n[index]:.10g} (rtol={rtol:g}, atol={atol:g})")
+        worst = max(worst, float(np.max(error / np.maximum(scale, atol / rtol), initial=0.0)))
+    return worst

@@ -3,6 +3,7 @@
     symdiff show [TARGET] [--wrt w,b] [--shape x=N,D ...] [--kinds grad,hessian] [--dot | --png FILE]
     symdiff export TARGET [TARGET ...] [--wrt w,b] [--shape x=N,D ...] [--kinds ...] [-o OUT.py] [--check]
     symdiff bench [runner options]
+    symdiff --version
 
 TARGET is FILE.py:FUNC or MODULE:FUNC, read without importing or running it.
 """
@@ -20,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import __version__
 from .api import derive
-from .check import check_grad
+from .check import check_grad, check_kind
 from .derivation import KINDS
 from .dot import to_dot
 from .emit import module_source
@@ -92,23 +94,39 @@ def show(args) -> int:
     elapsed = time.perf_counter() - start
     if args.dot or args.png:
         return _picture(derivation, args.png)
-    print(f"# {source.name} from {source.filename}, derived in {elapsed * 1e3:.0f} ms\n")
+    print(f"# {source.name} from {source.filename}, derived in {elapsed * 1e3:.0f} ms")
+    if args.wrt is None:
+        print(f"# {wrt_note(derivation, builtin)}")
+    print()
     print(derivation)
     print("\n# generated code (`symdiff export` writes the whole module)\n")
     print(module_source(functions))
-    if derivation.graph[derivation.output].shape:
-        return 0
     sizes = sizes_for(derivation.shapes, TUTORIAL[3] if builtin else None)
     inputs = random_inputs(derivation.shapes, derivation.wrt.names, sizes)
-    shown = ", ".join(f"{d}={n}" for d, n in sizes.items())
-    wrt = derivation.wrt.names[0] if derivation.wrt.single else derivation.wrt.names
-    try:
-        error = check_grad(derivation.compiled("value"), inputs, wrt=wrt, grad=derivation.compiled("grad"))
-    except SymdiffError as exc:
-        print(f"# check_grad FAILED at {shown}:\n{exc}")
-        return 1
-    print(f"# check_grad: passed at {shown} (float64 central differences, worst relative error {error:.1e})")
-    return 0
+    print(f"# checks at {', '.join(f'{d}={n}' for d, n in sizes.items()) or 'these shapes'}, in float64:")
+    status = 0
+    for kind in kinds:
+        name = derivation.function_name(kind)
+        try:
+            what, error = check_kind(derivation, kind, inputs)
+        except SymdiffError as exc:
+            print(f"#   {name}: FAILED: {exc.message}")
+            status = 1
+        else:
+            print(f"#   {name}: not checked, {what}" if error is None
+                  else f"#   {name}: passed, {what} (worst relative error {error:.1e})")
+    return status
+
+
+def wrt_note(derivation, builtin: bool = False) -> str:
+    """Which parameters were differentiated when no --wrt was given, and how to choose others."""
+    params, chosen = derivation.params, ", ".join(derivation.wrt.names)
+    if builtin:
+        return f"differentiated with respect to {chosen}, the tutorial's parameters (choose others with --wrt)"
+    others = [p for p in params if p not in derivation.wrt.names][-2:]
+    example = f", e.g. --wrt {','.join(others)}" if others else ""
+    return (f"differentiated with respect to {chosen}, the first parameter of {derivation.name}({', '.join(params)}), "
+            f"as no --wrt was given (choose others with --wrt{example})")
 
 
 def _picture(derivation, png: str | None) -> int:
@@ -134,6 +152,8 @@ def export(args) -> int:
         if args.name and len(args.targets) == 1:
             derivation.name = args.name
         derivations.append(derivation)
+        if args.wrt is None:
+            print(f"symdiff export: {target}: {wrt_note(derivation)}", file=sys.stderr)
     command = " ".join(["symdiff", "export", *args.argv])
     source = export_source(derivations, kinds, command, args.array_api)
     if args.output:
@@ -223,17 +243,41 @@ def _common(p) -> None:
     p.add_argument("--kinds", help=f"functions to generate, comma separated, from: {', '.join(KINDS)}")
 
 
+EXAMPLES = {
+    None: "symdiff show\n  symdiff export symdiff.examples.tutorial:loss --wrt w,b -o tutorial_grad.py --check",
+    "show": "symdiff show model.py:loss --wrt w,b --shape x=N,D --shape y=N,K --shape w=D,K --shape b=K\n"
+            "  symdiff show --kinds grad,hessian",
+    "export": "symdiff export symdiff.examples.tutorial:loss --wrt w,b -o tutorial_grad.py --check",
+}
+
+
+def _parser(prog: str, examples: str, **options) -> dict:
+    """Keyword arguments of an argparse parser whose help ends with example command lines."""
+    return dict(prog=prog, epilog=f"example:\n  {examples}", formatter_class=argparse.RawDescriptionHelpFormatter,
+                **options)
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = argparse.ArgumentParser(prog="symdiff", description="Symbolic differentiation of Python functions.")
+    parser = argparse.ArgumentParser(**_parser("symdiff", EXAMPLES[None],
+                                               description="Symbolic differentiation of Python functions."))
+    parser.add_argument("--version", action="version", version=f"symdiff {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    p = commands.add_parser("show", help="print a function's gradients, the generated code and a gradient check")
+    subparsers = {}
+    p = subparsers["show"] = commands.add_parser(
+        "show", **_parser("symdiff show", EXAMPLES["show"]),
+        help="print a function's gradients, the generated code and a gradient check",
+        description="Print a function's gradients as math, the generated code, and a finite-difference check "
+                    "of every kind shown.")
     p.add_argument("target", nargs="?", help="FILE.py:FUNC or MODULE:FUNC (default: the autograd tutorial)")
     _common(p)
     p.add_argument("--dot", action="store_true", help="print the forward and backward DAG as Graphviz DOT")
     p.add_argument("--png", metavar="FILE", help="render the DAG to a PNG (needs Graphviz's `dot`)")
     p.set_defaults(run=show)
-    p = commands.add_parser("export", help="write a standalone numpy module with the function and its gradients")
+    p = subparsers["export"] = commands.add_parser(
+        "export", **_parser("symdiff export", EXAMPLES["export"]),
+        help="write a standalone numpy module with the function and its gradients",
+        description="Write a standalone numpy module with the functions and their gradients.")
     p.add_argument("targets", nargs="+", metavar="TARGET", help="FILE.py:FUNC or MODULE:FUNC")
     _common(p)
     p.add_argument("--name", help="the exported function's name (one target)")
@@ -251,7 +295,11 @@ def main(argv=None) -> int:
                             help="run the benchmarks, as `python -m benchmarks` does (bench -h for its options)")
     p.add_argument("args", nargs="*")
     p.set_defaults(run=bench)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # an option the subcommand does not know: its usage, not the top level's
+        before_command = argv.index(args.command) > argv.index(unknown[0])
+        (parser if before_command else subparsers[args.command]).error(
+            f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.run(args)
     except SymdiffError as exc:

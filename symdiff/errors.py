@@ -1,6 +1,7 @@
 """The errors symdiff raises: each says where the problem is, what is wrong and what to do instead."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 
@@ -58,6 +59,21 @@ class SymdiffError(Exception):
         if self.hint:
             lines.append(self.hint)
         return "\n".join(lines)
+
+
+def api_boundary(fn):
+    """Raise the `SymdiffError`s of a public entry point from there: the traceback ends at the user's
+    call instead of symdiff's internals (the error's own `__cause__` and `__context__` are kept; any
+    other exception, an internal bug, keeps its full traceback)."""
+
+    @functools.wraps(fn)
+    def boundary(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except SymdiffError as exc:
+            raise exc.with_traceback(None)
+
+    return boundary
 
 
 class SourceError(SymdiffError):

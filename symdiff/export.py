@@ -15,6 +15,7 @@ from pathlib import Path
 from . import emit
 from .version import __version__
 from .derivation import KINDS, Derivation
+from .errors import SymdiffError
 
 DEFAULT_KINDS = ("value", "grad", "value_and_grad")
 
@@ -51,14 +52,33 @@ def _header(derivations: list[Derivation], kinds, command: str | None, array_api
 
 
 def write_atomically(path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename: never a half-written module."""
+    """Write `text` to `path` through a temporary file and a rename: never a half-written module.
+    A folder that does not exist or cannot be written raises a `SymdiffError` saying so."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
+    folder = path.parent
+    if not folder.is_dir():
+        raise SymdiffError(f"cannot write {path}: the folder {folder} does not exist",
+                           hint=f"Create it first (mkdir -p {folder}) or write somewhere else.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from None
         raise
+
+
+def _write_error(path: Path, exc: OSError) -> SymdiffError:
+    if isinstance(exc, PermissionError):
+        return SymdiffError(f"cannot write {path}: permission denied",
+                            hint=f"Write to a folder you can write to, or change the permissions of {path.parent}.")
+    if isinstance(exc, IsADirectoryError) or path.is_dir():
+        return SymdiffError(f"cannot write {path}: it is a folder", hint="Give the path of a .py file.")
+    return SymdiffError(f"cannot write {path}: {exc.strerror or exc}")

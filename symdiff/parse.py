@@ -121,7 +121,7 @@ class Builder:
                 kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
                 if isinstance(node.func, ast.Attribute) and isinstance(target, str) and target.startswith("method."):
                     args.insert(0, self.expr(node.func.value))
-                call = " ".join((ast.get_source_segment(self.source.text, node) or "").split())
+                call = " ".join(self.source.segment(node).split())
                 if isinstance(target, FunctionSource):
                     return self.inline(dataclasses.replace(target, within=call), args, kwargs)
                 if isinstance(target, TransformSpec):

@@ -20,7 +20,7 @@ from .source import FunctionSource, TransformSpec
 MODULE_CONSTANTS = {"numpy.pi": math.pi, "numpy.e": math.e, "math.pi": math.pi, "math.e": math.e,
                     "torch.pi": math.pi, "torch.e": math.e}
 CONTEXTS = {"torch.no_grad", "torch.inference_mode"}  # blocks whose values are constants
-_LIBRARIES = {"numpy", "torch", "scipy", "symdiff", "jax", "math", "builtins"}  # never inlined, but:
+_LIBRARIES = {"numpy", "torch", "scipy", "symdiff", "jax", "autograd", "math", "builtins"}  # never inlined, but:
 _USER_CODE_IN_LIBRARIES = ("symdiff.examples",)
 
 BINARY_OPERATORS = {
@@ -106,9 +106,7 @@ class Resolver:
         symdiff-transformed function computes), or None."""
         namespace = self.source.globals
         if namespace is not None:
-            obj = namespace.get(path.split(".")[0])
-            for attr in path.split(".")[1:]:
-                obj = getattr(obj, attr, None)
+            obj = self._object(path)
             if isinstance(getattr(obj, "spec", None), TransformSpec):
                 return obj.spec
             module = obj.__module__ if inspect.isfunction(obj) else ""
@@ -118,6 +116,30 @@ class Resolver:
                 return None
         if path in self.source.functions:
             return self.source.helper(path)
+        return None
+
+    def _object(self, path: str):
+        """The live object `path` names in the module namespace, or None."""
+        obj = (self.source.globals or {}).get(path.split(".")[0])
+        for attr in path.split(".")[1:]:
+            obj = getattr(obj, attr, None)
+        return obj
+
+    def foreign(self, path: str) -> tuple[str, str] | None:
+        """What `path` is and what to do, when it is another autodiff library's differentiable
+        function (a custom torch.autograd.Function, a HIPS autograd primitive), else None."""
+        obj = self._object(path)
+        if getattr(obj, "_is_autograd_primitive", False):
+            return ("a HIPS autograd primitive (@primitive): symdiff derives gradients from source and does not "
+                    "use the gradient registered with defvjp",
+                    "Call a plain `def` helper holding its computation: symdiff inlines it and derives its gradient.")
+        cls = getattr(obj, "__self__", obj)  # `Function.apply` is bound to its class
+        if inspect.isclass(cls) and any(c.__name__ == "Function" and c.__module__.startswith("torch.autograd")
+                                        for c in cls.__mro__):
+            return ("a custom torch.autograd.Function: symdiff derives gradients from source and does not run its "
+                    "hand-written forward and backward",
+                    "Write its forward computation in the function or a plain `def` helper: symdiff derives the "
+                    "backward itself.")
         return None
 
     def describe(self, path: str) -> str:

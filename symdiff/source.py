@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import inspect
 import linecache
@@ -83,8 +84,19 @@ class FunctionSource:
         return [a.arg for a in self.tree.args.posonlyargs + self.tree.args.args]
 
     def location(self, node: ast.AST) -> Location:
-        snippet = ast.get_source_segment(self.text, node) or ""
-        return Location(self.filename, node.lineno, node.col_offset, snippet, self.within)
+        return Location(self.filename, node.lineno, node.col_offset, self.segment(node), self.within)
+
+    def segment(self, node: ast.AST) -> str:
+        """The source text of a node (`ast.get_source_segment`, without splitting the whole module
+        again for every node)."""
+        lines = _encoded_lines(self.text)
+        if getattr(node, "end_lineno", None) is None:
+            return ""
+        first, last = node.lineno - 1, node.end_lineno - 1
+        if first == last:
+            return lines[first][node.col_offset:node.end_col_offset].decode()
+        parts = [lines[first][node.col_offset:], *lines[first + 1:last], lines[last][:node.end_col_offset]]
+        return b"".join(parts).decode()
 
     def helper(self, name: str) -> FunctionSource:
         """The module-level function `name`, in the same module context."""
@@ -104,6 +116,12 @@ class TransformSpec:
     wrt: tuple[str, ...]
     single: bool
     has_aux: bool
+
+
+@functools.lru_cache(maxsize=64)
+def _encoded_lines(text: str) -> list[bytes]:
+    """A module's lines as UTF-8 (ast's column offsets count bytes), line ends kept."""
+    return [line.encode() for line in text.splitlines(keepends=True)]
 
 
 def _parse_module(text: str, filename: str) -> ast.Module:

@@ -237,6 +237,9 @@ class Validator(ast.NodeVisitor):
             return
         path = dotted_name(node)
         value = self.resolver.constant(path)
+        foreign = self.resolver.foreign(path) if value is NOT_CONSTANT else None
+        if foreign:
+            self.refuse(node, f"`{path}`, {foreign[0]}", foreign[1])
         if value is NOT_CONSTANT:
             self.refuse(node, f"`{self.resolver.describe(path)}`, which is not a number symdiff knows",
                         "Pass the value as a parameter.")
@@ -256,6 +259,9 @@ class Validator(ast.NodeVisitor):
             if path is None:
                 self.refuse(func, "a call of a computed function", "Call a function by its name.")
             target = self.resolver.call(path) or self.resolver.helper(path)
+            foreign = self.resolver.foreign(path) if target is None else None
+            if foreign:
+                self.refuse(func, f"a call to `{path}`, {foreign[0]}", foreign[1], cls=UnknownCallError)
             if target is None:
                 suggestion = self.resolver.suggest(path)
                 hint = f"Did you mean `{suggestion}`?" if suggestion else "See the README for the supported calls."

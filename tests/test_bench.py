@@ -1,10 +1,13 @@
 """The benchmark runner: --quick runs end to end, and the check catches wrong results (no test asserts a time)."""
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -44,7 +47,7 @@ def test_symdiff_bench_forwards_to_the_runner(tmp_path):
                output=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "| A tutorial (D=5, K=3) float64 |" in done.stdout and "symdiff export" in done.stdout
-    assert "torch" not in done.stdout
+    assert "torch eager" not in done.stdout  # not run (torch is named in the header, with its version)
 
 
 def test_check_names_wrong_values_dtypes_and_shapes():
@@ -55,3 +58,83 @@ def test_check_names_wrong_values_dtypes_and_shapes():
     assert check((0.5, [dw, db]), reference, "float32") == ["value: dtype float64, expected float32"]
     assert check((value, [dw.T, db]), reference, "float32") == ["gradient 1: shape (3, 2), expected (2, 3)"]
     assert check((value, [dw]), reference, "float32") == ["1 gradients, expected 2"]
+
+
+LATEST = ROOT / "benchmarks" / "results" / "latest.json"
+SMALL = ["--quick", "--workloads", "A", "--dtypes", "float64", "--contenders", "export"]
+
+
+def test_the_chart_leads_with_the_ratio_to_hand_written_numpy():
+    if not installed("matplotlib"):
+        pytest.skip("matplotlib is not installed")
+    from benchmarks.chart import figure
+
+    record = json.loads(LATEST.read_text())
+    fig = figure(record)
+    ratios, times, compile_cost = fig.axes
+    assert "relative to hand-written numpy" in ratios.get_title() and ratios.get_yscale() == "log"
+    assert [tuple(line.get_ydata()) for line in ratios.get_lines() if line.get_linestyle() == "--"] == [(1.0, 1.0)]
+    heights = sorted(round(bar.get_height(), 6) for bar in ratios.patches)
+    ratios_recorded = sorted(round(e["ratio"], 6) for run in record["workloads"] for k, e in run["contenders"].items()
+                             if k != "numpy" and e["status"] == "timed")
+    assert heights == ratios_recorded
+    assert times.get_yscale() == "log" and "absolute" in times.get_title()
+    assert compile_cost.get_xscale() == "log" and compile_cost.xaxis.get_transform().base == 2
+    assert [int(t) for t in compile_cost.get_xticks()] == [row["depth"] for row in record["compile"]]
+    assert fig.legends and ratios.get_legend() is None and times.get_legend() is None  # outside the panels
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert "QUICK" not in texts and record["environment"]["cpu"] in texts and "numpy 2." in texts
+    record["quick"] = True
+    assert "QUICK RUN" in figure(record).texts[0].get_text()
+
+
+def test_a_busy_machine_is_warned_about():
+    from benchmarks.environment import load_warnings
+
+    assert load_warnings({"load_average": (2.2, 1.0, 1.0), "cpus_usable": 2})[0].startswith(
+        "the machine was busy at the start: load average 2.20 on 2 CPUs")
+    assert load_warnings({"load_average": (0.9, 1.0, 1.0), "load_average_end": (0.2, 0, 0), "cpus_usable": 2}) == []
+
+
+def test_progress_counts_steps_and_a_busy_machine_is_recorded(tmp_path, monkeypatch, capsys):
+    from benchmarks import environment, runner
+
+    monkeypatch.setattr(environment, "load_average", lambda: (100.0, 1.0, 1.0))
+    assert runner.main([*SMALL, "--output", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "!! WARNING: the machine was busy at the start: load average 100.00" in err
+    assert re.search(r"^\[1/2\] A float64 hand-written numpy \.\.\. ETA ~\d+s$", err, re.M)
+    assert re.search(r"^\[2/2\] A float64 symdiff export \.\.\. ETA ~\d+s$", err, re.M)
+    [record] = [json.loads(p.read_text()) for p in tmp_path.glob("bench-*.json")]
+    assert [w.split(":")[0] for w in record["warnings"]] == ["the machine was busy at the start",
+                                                             "the machine was busy at the end"]
+
+
+def test_runs_from_any_folder(tmp_path):
+    for command in ([str(ROOT / "benchmarks")], ["-m", "benchmarks"]):
+        out = tmp_path / command[-1].replace("/", "_")
+        done = subprocess.run([sys.executable, *command, *SMALL, "--output", str(out)], cwd=tmp_path, timeout=600,
+                              capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        assert done.returncode == 0, done.stderr
+        assert len(list(out.glob("bench-*-quick.json"))) == 1
+
+
+def test_redraws_a_recorded_run(tmp_path):
+    if not installed("matplotlib"):
+        pytest.skip("matplotlib is not installed")
+    from benchmarks import runner
+
+    record = tmp_path / "run.json"
+    record.write_text(LATEST.read_text())
+    assert runner.main(["--chart", str(record)]) == 0
+    assert (tmp_path / "run.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_runs_leave_no_untracked_files():
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    ignored = subprocess.run(["git", "check-ignore", "benchmarks/results/bench-20990101-000000-quick.json",
+                              "benchmarks/results/bench-20990101-000000.png", "benchmarks/results/latest.json"],
+                             cwd=ROOT, capture_output=True, text=True)
+    assert ignored.stdout.split() == ["benchmarks/results/bench-20990101-000000-quick.json",
+                                      "benchmarks/results/bench-20990101-000000.png"]

@@ -1,4 +1,7 @@
 """Every refused input raises a SymdiffError subclass naming the file, line and column and what to do."""
+import traceback
+from pathlib import Path
+
 import numpy as np
 import pytest
 from helpers import load_module
@@ -233,3 +236,154 @@ def test_errors_are_not_sympy_tracebacks(tmp_path):
     with pytest.raises(UnsupportedSyntaxError) as info:
         symdiff.derive(module.f, shapes={"x": ("N", "D"), "w": ("D",)})
     assert not any("sympy" in str(entry.path) for entry in info.traceback)
+
+
+# -- where wrt and call-time errors point, and what they suggest ---------------------------------
+
+DEF_LINE = tutorial.__code__.co_firstlineno
+
+
+@pytest.mark.parametrize("wrt, near", [("W", "w"), ("bias", "b"), ("weight", "w"), (("w", "B"), "b"), ("x_", "x")])
+def test_a_wrt_typo_names_the_def_and_suggests_the_parameter(wrt, near):
+    for attempt in (lambda: symdiff.grad(tutorial, wrt=wrt), lambda: symdiff.check_grad(tutorial, [], wrt=wrt),
+                    lambda: symdiff.derive(tutorial, wrt=wrt, shapes={"x": ("D",), "y": ("K",), "w": ("D", "K"),
+                                                                      "b": ("K",)})):
+        with pytest.raises(WrtError) as info:
+            attempt()
+        assert (info.value.filename, info.value.lineno) == (__file__, DEF_LINE)
+        assert f"Did you mean `{near}`? Its parameters are: x, y, w, b." in str(info.value)
+
+
+def test_a_wrt_far_from_every_parameter_suggests_nothing():
+    with pytest.raises(WrtError) as info:
+        symdiff.grad(tutorial, wrt="theta")
+    assert "Did you mean" not in str(info.value) and info.value.lineno == DEF_LINE
+
+
+def test_wrong_argument_types_name_the_def():
+    g = symdiff.grad(tutorial, wrt="w")
+    with pytest.raises(InputTypeError) as info:
+        g(np.ones(5), np.zeros(3), np.ones((5, 3), int), np.zeros(3))
+    assert (info.value.filename, info.value.lineno) == (__file__, DEF_LINE)
+    with pytest.raises(InputTypeError) as info:
+        g([[1.0, 2.0], [1.0]], np.zeros(3), np.ones((5, 3)), np.zeros(3))
+    assert (info.value.filename, info.value.lineno) == (__file__, DEF_LINE)
+
+
+def mlp_loss(params, x, y):
+    return symdiff.functional.binary_cross_entropy_with_logits(x @ params, y)
+
+
+@pytest.mark.parametrize("tree, kind", [([(np.ones((3, 2)), np.ones(2)), (np.ones((2, 1)), np.ones(1))], "list"),
+                                        ((np.ones((3, 2)), np.ones(2)), "tuple"),
+                                        ({"w": np.ones((3, 2)), "b": np.ones(2)}, "dict")])
+def test_a_parameter_tree_is_called_one(tree, kind):
+    with pytest.raises(InputTypeError) as info:
+        symdiff.grad(mlp_loss)(tree, np.ones((4, 3)), np.ones((4, 2)))
+    text = str(info.value)
+    assert f"`params` is a {kind} of arrays (a parameter tree); symdiff takes each parameter as one array" in text
+    assert "inhomogeneous" not in text and "array of object" not in text and "np.asarray" not in text
+    assert "Pass each array as a parameter of its own" in text and info.value.lineno == mlp_loss.__code__.co_firstlineno
+
+
+FOREIGN = {
+    "torch.autograd.Function.apply": ("Square.apply(x @ w)", "a custom torch.autograd.Function"),
+    "torch.autograd.Function class": ("Square(x @ w)", "a custom torch.autograd.Function"),
+    "torch.autograd.Function, assigned": ("square = Square.apply\n    z = square(x @ w)",
+                                          "a custom torch.autograd.Function"),
+    "autograd primitive": ("logsumexp(x @ w)", "a HIPS autograd primitive"),
+}
+FOREIGN_HEADER = """\
+import numpy as np
+import torch
+from autograd.extend import primitive
+
+
+class Square(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        return 2 * g
+
+
+@primitive
+def logsumexp(x):
+    return np.log(np.sum(np.exp(x)))
+
+"""
+
+
+@pytest.mark.parametrize("case", FOREIGN)
+def test_another_autodiffs_function_is_named_for_what_it_is(tmp_path, case):
+    call, what = FOREIGN[case]
+    pytest.importorskip("torch")
+    pytest.importorskip("autograd")
+    body = f"def f(x, w):\n    z = {call}\n    return z.sum()\n" if "\n" not in call else \
+        f"def f(x, w):\n    {call}\n    return z.sum()\n"
+    module = load_module(tmp_path, FOREIGN_HEADER + body)
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        symdiff.grad(module.f, wrt="w")(np.ones((2, 3)), np.ones(3))
+    text = str(info.value)
+    assert info.value.filename == module.__file__ and info.value.lineno > FOREIGN_HEADER.count("\n")
+    assert what in text and "symdiff derives gradients from source" in text and "not a number" not in text
+    assert "plain `def` helper" in text
+
+
+# -- short tracebacks ------------------------------------------------------------------------------
+
+SYMDIFF_DIR = str(Path(symdiff.__file__).parent)
+
+
+def _symdiff_frames(exc: BaseException) -> list:
+    return [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(SYMDIFF_DIR)]
+
+
+TYPICAL = {
+    "grad, a bad wrt": lambda m: symdiff.grad(m.f, wrt="W"),
+    "decorator, a bad wrt": lambda m: symdiff.grad(wrt="W")(m.f),
+    "call, refused syntax": lambda m: symdiff.grad(m.f, wrt="w")(np.ones((2, 3)), np.ones(3)),
+    "call, a wrong dtype": lambda m: symdiff.grad(m.g, wrt="w")(np.ones((2, 3)), np.ones(3, int)),
+    "call, a shape mismatch": lambda m: symdiff.grad(m.g, wrt="w")(np.ones((2, 3)), np.ones(4)),
+    "derive, refused syntax": lambda m: symdiff.derive(m.f, shapes={"x": ("N", "D"), "w": ("D",)}),
+    "export, refused syntax": lambda m: symdiff.export(m.f, shapes={"x": ("N", "D"), "w": ("D",)}),
+    "check_grad, a wrong gradient": lambda m: symdiff.check_grad(m.g, [np.ones((2, 3)), np.ones(3)], wrt="w",
+                                                                  grad=lambda x, w: np.zeros(3)),
+}
+
+
+@pytest.mark.parametrize("case", TYPICAL)
+def test_a_typical_error_shows_the_users_call_not_symdiffs_internals(tmp_path, case):
+    module = load_module(tmp_path, HEADER + "def f(x, w):\n    z = x @ w\n    for i in range(3):\n        z = z + 1\n"
+                         "    return bce(z, z)\n\n\ndef g(x, w):\n    return bce(x @ w, x @ w)\n")
+    with pytest.raises(symdiff.SymdiffError) as info:
+        TYPICAL[case](module)
+    frames = _symdiff_frames(info.value)
+    assert len(frames) <= 3, traceback.format_tb(info.value.__traceback__)
+    assert traceback.extract_tb(info.value.__traceback__)[0].filename == __file__  # the user's call comes first
+    assert info.value.filename == module.__file__
+
+
+def test_an_internal_bug_keeps_its_whole_traceback(monkeypatch):
+    from symdiff import validate
+
+    def bug(self, node):
+        raise RuntimeError("an internal bug")
+
+    monkeypatch.setattr(validate.Validator, "visit_Return", bug)
+    with pytest.raises(RuntimeError) as info:
+        symdiff.grad(tutorial, wrt="w")(np.ones(5), np.zeros(3), np.ones((5, 3)), np.zeros(3))
+    assert len(_symdiff_frames(info.value)) > 3
+    assert traceback.extract_tb(info.value.__traceback__)[-1].name == "bug"
+
+
+def test_a_shape_the_generated_check_refuses_is_raised_at_once_and_short():
+    """The generated code's own check names the parameter; symdiff adds one frame, its dispatch."""
+    g = symdiff.grad(tutorial, wrt="w")
+    g(np.ones(5), np.zeros(3), np.ones((5, 3)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"b: expected shape \(\w,\) = \(3,\), got \(4,\)") as info:
+        g(np.ones(5), np.zeros(3), np.ones((5, 3)), np.zeros(4))
+    assert len(_symdiff_frames(info.value)) == 1
+    assert len(g.derivations) == 1

@@ -75,8 +75,8 @@ def test_torch_spelling_without_torch(tmp_path):
         capture_output=True, text=True, env=env, timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "check_grad: passed" in result.stdout
-    code = result.stdout.split("# generated code")[1].split("# check_grad")[0]
+    assert "grad_loss: passed" in result.stdout
+    code = result.stdout.split("# generated code")[1].split("# checks at")[0]
     assert not [line for line in code.splitlines() if "torch" in line and not line.strip().startswith("#")]
 
 
