@@ -22,6 +22,8 @@ class Contender:
     label: str
     prepare: Callable
     requires: str | None = None  # the optional package it needs
+    numpy_memory: bool = False  # allocates through numpy, so tracemalloc sees its peak memory
+    slow_first_call: bool = False  # compiles for many seconds on its first call: not in --quick runs
 
     def available(self) -> bool:
         return self.requires is None or peers.installed(self.requires)
@@ -54,14 +56,29 @@ def prepare_export(workload, inputs):
 
 
 CONTENDERS = (
-    Contender("numpy", "hand-written numpy", prepare_numpy),
-    Contender("symdiff", "symdiff value_and_grad", prepare_symdiff),
-    Contender("export", "symdiff export", prepare_export),
+    Contender("numpy", "hand-written numpy", prepare_numpy, numpy_memory=True),
+    Contender("symdiff", "symdiff value_and_grad", prepare_symdiff, numpy_memory=True),
+    Contender("export", "symdiff export", prepare_export, numpy_memory=True),
     Contender("torch", "torch eager", peers.prepare_torch, "torch"),
+    Contender("torch_compile", "torch.compile", peers.prepare_torch_compile, "torch", slow_first_call=True),
     Contender("jax", "jax.jit", peers.prepare_jax, "jax"),
-    Contender("autograd", "HIPS autograd", peers.prepare_autograd, "autograd"),
+    Contender("pytensor", "PyTensor", peers.prepare_pytensor, "pytensor", numpy_memory=True,
+              slow_first_call=True),
+    Contender("autograd", "HIPS autograd", peers.prepare_autograd, "autograd", numpy_memory=True),
 )
 BY_KEY = {c.key: c for c in CONTENDERS}
+
+
+def peak_memory(call) -> int:
+    """Bytes at the peak of one call, as tracemalloc sees numpy's allocations."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def as_numpy(result) -> tuple[np.ndarray, list[np.ndarray]]:

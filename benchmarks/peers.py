@@ -10,8 +10,7 @@ def installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def prepare_torch(workload, inputs):
-    """Eager autograd: forward, then `torch.autograd.grad` (no `.grad` accumulation to reset)."""
+def _torch_models() -> dict:
     import torch
     import torch.nn.functional as F
 
@@ -23,7 +22,14 @@ def prepare_torch(workload, inputs):
         h2 = torch.tanh(h1 @ w2 + b2)
         return F.binary_cross_entropy_with_logits(h2 @ w3 + b3, y)
 
-    model = {"linear": linear, "mlp": mlp}[workload.model]
+    return {"linear": linear, "mlp": mlp}
+
+
+def prepare_torch(workload, inputs):
+    """Eager autograd: forward, then `torch.autograd.grad` (no `.grad` accumulation to reset)."""
+    import torch
+
+    model = _torch_models()[workload.model]
     tensors = [torch.from_numpy(a.copy()) for a in inputs]
     params = [t.requires_grad_() for t in tensors[2:]]
 
@@ -77,3 +83,49 @@ def prepare_autograd(workload, inputs):
     model = {"linear": linear, "mlp": mlp}[workload.model]
     fn = autograd.value_and_grad(model, argnum=tuple(range(2, len(inputs))))
     return lambda: fn(*inputs)
+
+
+def prepare_torch_compile(workload, inputs):
+    """`torch.compile` (Inductor, CPU) of the model; forward and backward graphs compiled on the
+    first call, which is why it is left out of `--quick` runs."""
+    import torch
+
+    model = torch.compile(_torch_models()[workload.model])
+    tensors = [torch.from_numpy(a.copy()) for a in inputs]
+    params = [t.requires_grad_() for t in tensors[2:]]
+
+    def call():
+        loss = model(*tensors)
+        return loss.detach(), torch.autograd.grad(loss, params)
+
+    return call
+
+
+def prepare_pytensor(workload, inputs):
+    """PyTensor (Theano's successor): the symbolic graph, `pytensor.grad`, one compiled function
+    returning the value and the gradients (its default C backend)."""
+    import pytensor
+    import pytensor.tensor as pt
+
+    dtype = str(inputs[0].dtype)
+    symbols = [pt.tensor(f"a{i}", dtype=dtype, shape=(None,) * a.ndim) for i, a in enumerate(inputs)]
+
+    def bce(z, y):
+        return pt.mean(pt.maximum(z, 0) - z * y + pt.log1p(pt.exp(-pt.abs(z))))
+
+    def linear(x, y, w, b):
+        return bce(x @ w + b, y)
+
+    def mlp(x, y, w1, b1, w2, b2, w3, b3):
+        h1 = pt.tanh(x @ w1 + b1)
+        h2 = pt.tanh(h1 @ w2 + b2)
+        return bce(h2 @ w3 + b3, y)
+
+    loss = {"linear": linear, "mlp": mlp}[workload.model](*symbols)
+    fn = pytensor.function(symbols, [loss, *pytensor.grad(loss, symbols[2:])])
+
+    def call():
+        value, *grads = fn(*inputs)
+        return value, grads
+
+    return call

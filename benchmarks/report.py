@@ -57,6 +57,26 @@ def details(record: dict) -> list[str]:
                   rows, "llrrrrl")
 
 
+def memory(record: dict) -> list[str]:
+    """Peak memory of one call (numpy's allocations, as tracemalloc sees them), and the ratio to
+    hand-written numpy's; contenders with allocators of their own are not measured."""
+    runs = record["workloads"]
+    keys = [k for k, e in runs[0]["contenders"].items() if "peak_bytes" in e]
+    if not keys:
+        return []
+    labels = [runs[0]["contenders"][k]["label"] for k in keys]
+    rows = []
+    for run in runs:
+        base = run["contenders"]["numpy"].get("peak_bytes")
+        cells = []
+        for k in keys:
+            peak = run["contenders"][k].get("peak_bytes")
+            cells.append("" if peak is None else f"{peak / 2**20:.1f} MiB" if k == "numpy" or not base
+                         else f"{peak / base:.2f}× ({peak / 2**20:.1f} MiB)")
+        rows.append([run["label"]] + cells)
+    return _table(["workload (peak memory of one call)"] + labels, rows, "l" + "r" * len(keys))
+
+
 def throughput(record: dict) -> list[str]:
     """Workload C: GFLOP/s of the two matmuls in each contender, against a bare `x @ w`."""
     lines = []
@@ -93,6 +113,8 @@ def markdown(record: dict) -> str:
         lines += ["", "Median time per call of value and gradients, and the ratio to hand-written numpy "
                       "(below 1×: faster).", ""]
         lines += summary(record) + [""] + details(record) + throughput(record)
+        peaks = memory(record)
+        lines += ["", "Peak memory of one call, as tracemalloc sees numpy's allocations:", ""] + peaks if peaks else []
     if record["compile"]:
         lines += ["", "E: symdiff compile cost of a tanh MLP (median; SymPy cache cleared before each)", ""]
         lines += compile_table(record)

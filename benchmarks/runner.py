@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import compile_cost, environment as machine, report
 from .chart import chart
-from .contenders import BY_KEY, check
+from .contenders import BY_KEY, check, peak_memory
 from .timing import DEFAULT, QUICK, Method, interleave
 from .workloads import DTYPES, KEYS, Workload, workloads
 
@@ -67,6 +67,8 @@ def run_workload(workload: Workload, contenders, method: Method, steps: Steps) -
             progress(f"!! {workload.name}: {contender.label} FAILED the check: {entry['error']}")
         else:
             calls[contender.key] = call
+            if contender.numpy_memory:
+                entry["peak_bytes"] = peak_memory(call)
     if workload.key == "C":
         x, w = inputs[0], inputs[2]
         calls["matmul"] = lambda: x @ w
@@ -143,6 +145,11 @@ def main(argv=None) -> int:
               "warnings": []}
     _warn(record)
     contenders = [BY_KEY[key] for key in args.contenders]
+    if args.quick:  # seconds of compiling on the first call of every workload would make it slow
+        skipped = [c for c in contenders if c.slow_first_call]
+        contenders = [c for c in contenders if not c.slow_first_call]
+        if skipped:
+            progress(f"--quick: leaving out {', '.join(c.label for c in skipped)} (slow first call)")
     for contender in contenders:
         if not contender.available():
             progress(f"{contender.label}: not installed ({contender.requires}), reported as such")

@@ -31,10 +31,12 @@ def spelling(name: str) -> str:
 
 
 def table() -> str:
-    from symdiff.ops import OPS
+    from symdiff.ops import OPS, REFUSED
 
     families: dict = {}
     for name, op in OPS.items():
+        if name in REFUSED:  # known, to be refused with a reason: not an operator
+            continue
         module = sys.modules[op.impl.__module__]
         family = (module.__doc__ or op.impl.__module__).strip().splitlines()[0].split(":")[0].rstrip(".")
         families.setdefault(family, {}).setdefault(op.impl, []).append(name)
@@ -43,7 +45,7 @@ def table() -> str:
         cells = ["; ".join(f"`{spelling(n)}`" for n in names) for names in definitions.values()]
         lines.append(f"| {family} | {'<br>'.join(cells)} |")
     total = sum(len(d) for d in families.values())
-    lines += ["", f"{total} definitions, {len(OPS)} spellings.", "", END]
+    lines += ["", f"{total} definitions, {len(OPS) - len(REFUSED)} spellings.", "", END]
     return "\n".join(lines)
 
 

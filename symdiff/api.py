@@ -6,6 +6,7 @@ The pipeline, one way: source -> `parse` -> `optimize.stabilize` -> `differentia
 """
 from __future__ import annotations
 
+import ast
 import difflib
 import functools
 import inspect
@@ -15,15 +16,18 @@ from types import SimpleNamespace
 import numpy as np
 import sympy as sp
 
+from .arguments import Packer, flat_wrt, is_object, structure
 from .derivation import Derivation, Wrt
 from .differentiate import backward
 from .errors import InputTypeError, Location, SymdiffError, WrtError, api_boundary
 from .export import DEFAULT_KINDS, export_source, write_atomically
 from .ir import Graph
 from .optimize import stabilize
+from .outside import signature_of
 from .parse import parse
 from .shapes import Dims
 from .source import FunctionSource, TransformSpec, annotated_shapes
+from .trees import LEAF, TreeDef, is_tree, leaf_names
 
 #: Extra arguments each kind takes after the function's own: a cotangent, or one tangent per `wrt`.
 EXTRA_ARGS = {"vjp": lambda wrt: 1, "jvp": len, "hvp": len}
@@ -73,52 +77,84 @@ def _source(fn) -> FunctionSource:
     return fn if isinstance(fn, FunctionSource) else FunctionSource.from_function(fn)
 
 
-def _symbolic_shapes(spec: dict, params: list[str], dims: Dims, source: FunctionSource) -> dict:
-    shapes = {}
+def _shape_layout(spec: dict, source: FunctionSource, dims: Dims) -> tuple[dict, dict]:
+    """The structure of each parameter and the symbolic shape of each leaf, from `shapes=` (a shape
+    or a tree of shapes per parameter, e.g. {"params": [("D", "H"), ("H",)]}); parameters with a
+    constant default and none given are compiled in with it."""
+    params = source.params
+    unknown = set(spec) - set(params)
+    if unknown:
+        raise SymdiffError(f"shapes given for unknown parameters: {', '.join(sorted(unknown))}",
+                           hint=f"`{source.name}`'s parameters are: {', '.join(params)}.")
+    defaults = source.defaults()
+    layout, shapes = {}, {}
     for p in params:
+        if p not in spec and p in defaults:
+            try:
+                layout[p] = TreeDef("static", value=ast.literal_eval(defaults[p]))
+                continue
+            except (ValueError, TypeError, SyntaxError):
+                pass
         if p not in spec:
             raise SymdiffError(
                 f"no shape for parameter `{p}` of `{source.name}`",
                 location=source.location(source.tree),
                 hint=f'Pass shapes={{"{p}": ("N", "D"), ...}} or annotate it: `{p}: "N D"`.',
             )
-        shape = spec[p]
-        shape = (shape,) if isinstance(shape, (str, int)) else shape
-        if not isinstance(shape, (tuple, list)) or not all(_is_dim(d) for d in shape):
-            raise SymdiffError(
-                f"the shape {shape!r} of `{p}` is not a tuple of dimension names and sizes",
-                location=source.location(source.tree),
-                hint='Write shapes as tuples of names and non-negative sizes, e.g. {"x": ("N", "D"), "b": (3,)}.',
-            )
-        shapes[p] = tuple(sp.Integer(d) if isinstance(d, int) else dims.symbol(d) for d in shape)
-    unknown = set(spec) - set(params)
-    if unknown:
-        raise SymdiffError(f"shapes given for unknown parameters: {', '.join(sorted(unknown))}",
-                           hint=f"`{source.name}`'s parameters are: {', '.join(params)}.")
-    return shapes
+        leaves, layout[p] = _shape_tree(spec[p])
+        for leaf, shape in zip(leaf_names(p, layout[p]), leaves):
+            shapes[leaf] = _symbolic_shape(leaf, shape, dims, source)
+    return layout, shapes
+
+
+def _shape_tree(spec) -> tuple[list, TreeDef]:
+    """The leaf shapes of a tree of shapes and its structure: a tuple of names and sizes is a leaf."""
+    if isinstance(spec, dict) or isinstance(spec, (tuple, list)) and any(not isinstance(d, (str, int)) for d in spec):
+        keys = tuple(spec) if isinstance(spec, dict) else tuple(range(len(spec)))
+        parts = [_shape_tree(spec[k]) for k in keys]
+        tree = TreeDef(type(spec).__name__, type(spec), keys, tuple(t for _, t in parts))
+        return [leaf for leaves, _ in parts for leaf in leaves], tree
+    return [spec], LEAF
+
+
+def _symbolic_shape(p: str, shape, dims: Dims, source: FunctionSource) -> tuple:
+    shape = (shape,) if isinstance(shape, (str, int)) else shape
+    if not isinstance(shape, (tuple, list)) or not all(_is_dim(d) for d in shape):
+        raise SymdiffError(
+            f"the shape {shape!r} of `{p}` is not a tuple of dimension names and sizes",
+            location=source.location(source.tree),
+            hint='Write shapes as tuples of names and non-negative sizes, e.g. {"x": ("N", "D"), "b": (3,)}.',
+        )
+    return tuple(sp.Integer(d) if isinstance(d, int) else dims.symbol(d) for d in shape)
 
 
 def _is_dim(d) -> bool:
     return (isinstance(d, int) and not isinstance(d, bool) and d >= 0) or (isinstance(d, str) and d.isidentifier())
 
 
-def _derive(source: FunctionSource, wrt: Wrt, dims: Dims, shapes: dict, dtypes: dict | None = None,
-            has_aux: bool = False) -> Derivation:
+def _derive(source: FunctionSource, wrt: Wrt, dims: Dims, layout: dict, shapes: dict, dtypes: dict | None = None,
+            has_aux: bool = False, call: dict | None = None) -> Derivation:
     graph = Graph(dims)
-    parse(source, graph, shapes, has_aux=has_aux, backward=backward)
-    _name_dims(graph, source.params)
+    inputs = parse(source, graph, layout, shapes, call, has_aux=has_aux, backward=backward)
+    if dtypes is not None:
+        for fetch, symbol in inputs.externals:
+            dtypes[str(symbol)] = np.asarray(fetch(call)).dtype
+    _name_dims(graph, [str(s) for s in graph.params])
     stabilize(graph)
-    return Derivation(source, graph, wrt, dtypes, has_aux)
+    return Derivation(source, graph, wrt, dtypes, has_aux, inputs)
 
 
 @api_boundary
 def derive(fn, *, wrt=None, shapes=None, has_aux: bool = False, dtype=None) -> Derivation:
-    """Derive `fn` for symbolic shapes, e.g. shapes={"x": ("N", "D"), "w": ("D", "K")}.
+    """Derive `fn` for symbolic shapes, e.g. shapes={"x": ("N", "D"), "w": ("D", "K")}; a tree
+    parameter takes a tree of shapes ({"params": [("D", "H"), ("H",)]}) and has one gradient per
+    leaf (`params_0`, `params_1`). Parameters with a constant default may be left out.
 
     Without `shapes`, string annotations on the parameters give them (`x: "N D"`). Gradients are
     computed when first asked for; `.compiled(kind)` gives any kind of generated function. With a
     `dtype` ("float32" or "float64"), the code uses the cheapest stable forms for it; without, forms
-    that suit both.
+    that suit both. Arrays the function reads from outside (module-level or closure names) are
+    extra parameters of the generated functions, after the function's own.
     """
     source = _source(fn)
     params = source.params
@@ -126,8 +162,10 @@ def derive(fn, *, wrt=None, shapes=None, has_aux: bool = False, dtype=None) -> D
     spec = annotated_shapes(source)
     spec.update(shapes or {})
     dims = Dims()
-    dtypes = {p: np.dtype(dtype) for p in params} if dtype is not None else None
-    derivation = _derive(source, wrt, dims, _symbolic_shapes(spec, params, dims, source), dtypes, has_aux)
+    layout, leaf_shapes = _shape_layout(spec, source, dims)
+    flat = flat_wrt(wrt, layout)
+    dtypes = {p: np.dtype(dtype) for p in leaf_shapes} if dtype is not None else None
+    derivation = _derive(source, flat, dims, layout, leaf_shapes, dtypes, has_aux)
     if not derivation.graph[derivation.output].shape:
         derivation.grads  # derive the gradient now, so that its errors surface here
     return derivation
@@ -182,32 +220,54 @@ def _check_inputs(source: FunctionSource, params: list[str], arrays: list[np.nda
             )
 
 
-def _holds_arrays(value) -> bool:
-    """Whether `value` is a dict, or a list or tuple holding arrays or dicts (a parameter tree)."""
-    return isinstance(value, dict) or isinstance(value, (list, tuple)) and any(
-        isinstance(v, np.ndarray) or _holds_arrays(v) for v in value)
+class _Compiled:
+    """One derivation's generated function and what a call must pass it besides its arguments'
+    leaves: the tangents flattened, the outside arrays fetched (`guards` say when to derive again)."""
+
+    def __init__(self, fn, derivation: Derivation, packer: Packer | None, ones: tuple):
+        self.fn = fn
+        self.packer = packer
+        self.ones = ones  # the size-1 axes of the call it was derived for
+        self.guards = derivation.inputs.guards
+        self.externals = [fetch for fetch, _ in derivation.inputs.externals]
+
+    def valid(self, call: dict) -> bool:
+        try:
+            return all(signature_of(fetch(call)) == sig for fetch, sig in self.guards)
+        except Exception:  # a name read from outside no longer exists: derive again, and say so
+            return False
+
+    def inputs(self, call: dict) -> list:
+        return [np.asarray(fetch(call)) for fetch in self.externals]
 
 
 class Transformed:
     """A function transformed by `grad`, `vjp`, `hessian`...: derives and compiles once per signature
-    of argument ranks and dtypes, then calls the generated numpy code."""
+    of argument ranks, dtypes and structures (see `arguments`), then calls the generated numpy code."""
 
     def __init__(self, fn, wrt, kind: str, has_aux: bool = False):
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.kind = kind
         self.has_aux = has_aux
-        self.source = FunctionSource.from_function(fn)
-        self.params = self.source.params
+        bound = inspect.ismethod(fn)
+        self.source = FunctionSource.from_function(fn.__func__ if bound else fn)
+        self._bound = {self.source.params[0]: fn.__self__} if bound else {}
+        self.params = [p for p in self.source.params if p not in self._bound]
+        if wrt is None and self.params[:1] == ["self"] and len(self.params) > 1:
+            wrt = 1  # a method decorated in its class: the first parameter after `self`
         self.wrt = resolve_wrt(wrt, self.params, f"`{self.source.name}` ", self.source.location(self.source.tree))
         self.spec = TransformSpec(kind, self.source, self.wrt.names, self.wrt.single, has_aux)
         self.derivations: dict = {}
         self._functions: dict = {}
-        self._ones: dict = {}  # each compiled function: the size-1 axes of the call it was derived for
         self._lock = threading.Lock()
         self._nparams = len(self.params)
-        self._nargs = self._nparams + EXTRA_ARGS.get(kind, lambda wrt: 0)(self.wrt.names)
+        self._extra = EXTRA_ARGS.get(kind, lambda wrt: 0)(self.wrt.names)
+        self._nargs = self._nparams + self._extra
         self._signature = inspect.signature(fn)
+        self._plain = not bound and all(
+            p.kind == p.POSITIONAL_OR_KEYWORD and p.default is p.empty for p in self._signature.parameters.values())
+        self._defaults = {p.name for p in self._signature.parameters.values() if p.default is not p.empty}
 
     def __repr__(self) -> str:
         return f"<symdiff.{self.kind} of {self.source.name} with respect to {', '.join(self.wrt.names)}>"
@@ -215,61 +275,86 @@ class Transformed:
     def __get__(self, obj, objtype=None):
         return self if obj is None else functools.partial(self, obj)
 
-    def _bind(self, args, kwargs) -> tuple:
-        """Positional arguments in order, from a call with keywords or a wrong count."""
-        extra = self._nargs - self._nparams
+    def _bind(self, args, kwargs) -> tuple[dict, tuple]:
+        """The arguments by parameter name (defaults applied, `self` of a bound method included),
+        and the extra arguments of the kind (cotangent, tangents)."""
+        extra = self._extra
+        if len(args) < extra:
+            raise TypeError(self._count_message())
         try:
-            primal = self._signature.bind(*args[: len(args) - extra], **kwargs).args
+            bound = self._signature.bind(*args[: len(args) - extra], **kwargs)
         except TypeError as exc:
-            raise TypeError(f"{self.source.name}(): {exc}") from None
-        if len(args) < extra or len(primal) + extra != self._nargs:
-            raise TypeError(f"{self.kind} of {self.source.name}() takes the {self._nparams} arguments of "
-                            f"{self.source.name} and {extra} more ({_extra_names(self.kind)})")
-        return primal + tuple(args[len(args) - extra:])
+            raise TypeError(f"{self.source.name}(): {exc}" + (f"; {self._count_message()}" if extra else "")) from None
+        bound.apply_defaults()
+        return {**self._bound, **bound.arguments}, tuple(args[len(args) - extra:])
 
-    def _asarray(self, i: int, value) -> np.ndarray:
+    def _count_message(self) -> str:
+        return (f"{self.kind} of {self.source.name}() takes the {self._nparams} arguments of "
+                f"{self.source.name} and {self._extra} more ({_extra_names(self.kind)})")
+
+    def _asarray(self, name: str, value) -> np.ndarray:
         try:
-            array, problem = np.asarray(value), None
+            return np.asarray(value)
         except ValueError as exc:  # a ragged list
-            array, problem = None, exc
-        if array is not None and not (array.dtype == object and _holds_arrays(value)):
-            return array
-        name = self.params[i] if i < self._nparams else f"argument {i + 1}"
-        where = self.source.location(self.source.tree)
-        if _holds_arrays(value):
-            raise InputTypeError(
-                f"`{self.source.name}`: `{name}` is a {type(value).__name__} of arrays (a parameter tree); "
-                "symdiff takes each parameter as one array", location=where,
-                hint=f"Pass each array as a parameter of its own, e.g. `def {self.source.name}(x, y, w1, b1, w2, b2)`.",
-            ) from None
-        raise InputTypeError(f"`{self.source.name}`: `{name}` is not an array: {problem}", location=where,
-                             hint="Pass a rectangular array of float64 or float32 numbers.") from None
+            raise InputTypeError(f"`{self.source.name}`: `{name}` is not an array: {exc}",
+                                 location=self.source.location(self.source.tree),
+                                 hint="Pass a rectangular array of float64 or float32 numbers.") from None
 
     def __call__(self, *args, **kwargs):
         try:
-            if kwargs or len(args) != self._nargs:
-                args = self._bind(args, kwargs)
-            if not all(type(a) is np.ndarray for a in args):
+            return self._call(args, kwargs)
+        except SymdiffError as exc:  # raised from the user's call, not from symdiff's internals
+            raise exc.with_traceback(None)
+
+    def _call(self, args, kwargs):
+        if self._plain and not kwargs and len(args) == self._nargs:
+            plain = all(type(a) is np.ndarray for a in args)
+            if not plain:
                 xp = _foreign_namespace(self.source, args)
                 if xp is not None:
                     return self._call_array_api(xp, args)
-            arrays = [a if type(a) is np.ndarray else self._asarray(i, a) for i, a in enumerate(args)]
-            key = tuple([(a.ndim, a.dtype) for a in arrays])
-            fn = self._functions.get(key)
-            if fn is None:
-                fn = self._function(key, arrays)
-            try:
-                return fn(*arrays)
-            except ValueError:
-                # A derivation holds for every call with the same size-1 axes (the only sizes it may
-                # have specialized on, where numpy broadcasts); other calls get a derivation of their own.
-                ones = _size_one_axes(arrays)
-                if ones == self._ones[fn]:
-                    raise
-                special = self._functions.get((key, ones)) or self._function((key, ones), arrays)
-                return special(*arrays)
-        except SymdiffError as exc:  # raised from the user's call, not from symdiff's internals
-            raise exc.with_traceback(None)
+            if plain or not any(is_tree(a) or is_object(a) for a in args):
+                arrays = [a if type(a) is np.ndarray else self._asarray(self._name(i), a) for i, a in enumerate(args)]
+                key = tuple([(a.ndim, a.dtype) for a in arrays])
+                entry = self._functions.get(key)
+                if entry is None or (entry.guards and not entry.valid({})):
+                    entry = self._function(key, None, arrays[: self._nparams])
+                return self._run(entry, key, None, arrays, {})
+        call, extra = self._bind(args, kwargs)
+        layout, leaves = {}, []
+        for name in self.source.params:
+            tree, found = structure(call[name], has_default=name in self._defaults, differentiated=name in self.wrt.names,
+                                    vararg=name == self.source.vararg)
+            layout[name] = tree
+            leaves += [self._asarray(leaf, v) for leaf, v in zip(leaf_names(name, tree), found)]
+        key = (tuple(layout.items()), tuple([(a.ndim, a.dtype) for a in leaves]))
+        entry = self._functions.get(key)
+        if entry is None or (entry.guards and not entry.valid(call)):
+            entry = self._function(key, layout, leaves, call)
+        if entry.packer is not None and self.kind in ("jvp", "hvp"):
+            extra = entry.packer.tangents(extra)
+        arrays = leaves + [a if type(a) is np.ndarray else self._asarray("a tangent", a) for a in extra]
+        return self._run(entry, key, layout, arrays, call)
+
+    def _name(self, i: int) -> str:
+        return self.params[i] if i < self._nparams else f"argument {i + 1}"
+
+    def _run(self, entry: _Compiled, key, layout, arrays: list, call: dict):
+        inputs = arrays + entry.inputs(call) if entry.externals else arrays
+        try:
+            result = entry.fn(*inputs)
+        except ValueError:
+            # A derivation holds for every call with the same size-1 axes (the only sizes it may have
+            # specialized on, where numpy broadcasts); other calls get a derivation of their own.
+            ones = _size_one_axes(arrays)
+            if ones == entry.ones:
+                raise
+            special = self._functions.get((key, ones))
+            if special is None or not special.valid(call):
+                special = self._function((key, ones), layout, arrays[: len(arrays) - self._extra], call)
+            result = special.fn(*inputs)
+            entry = special
+        return result if entry.packer is None else entry.packer(result)
 
     def _call_array_api(self, xp, args):
         """A call with arrays of another library: numpy arguments promoted to it, code written
@@ -278,30 +363,41 @@ class Transformed:
         described = [_described(a) for a in arrays]
         for i, a in enumerate(described):
             if None in a.shape:
-                name = self.params[i] if i < self._nparams else f"argument {i + 1}"
                 raise InputTypeError(
-                    f"`{self.source.name}`: `{name}` has sizes that are not known yet {arrays[i].shape} (dask "
-                    "chunks of unknown length); the gradient's formulas read them",
+                    f"`{self.source.name}`: `{self._name(i)}` has sizes that are not known yet {arrays[i].shape} "
+                    "(dask chunks of unknown length); the gradient's formulas read them",
                     location=self.source.location(self.source.tree),
-                    hint=f"Call {name}.compute_chunk_sizes() (or pass lengths=) before differentiating.")
+                    hint=f"Call {self._name(i)}.compute_chunk_sizes() (or pass lengths=) before differentiating.")
         key = ("array_api",) + tuple([(a.ndim, a.dtype) for a in described])
-        fn = self._functions.get(key) or self._function(key, described, array_api=True)
-        return fn(*arrays)
+        entry = self._functions.get(key)
+        if entry is None or (entry.guards and not entry.valid({})):
+            entry = self._function(key, None, described[: self._nparams], array_api=True)
+        inputs = arrays + [xp.asarray(a) for a in entry.inputs({})] if entry.externals else arrays
+        return entry.fn(*inputs)
 
-    def _function(self, key, arrays, array_api: bool = False):
-        """Derive and compile for the call's ranks and dtypes (size-1 axes broadcast where they do)."""
+    def _function(self, key, layout: dict | None, leaves: list, call: dict | None = None,
+                  array_api: bool = False) -> _Compiled:
+        """Derive and compile for the call's ranks, dtypes and structure (size-1 axes broadcast where
+        they do)."""
         with self._lock:
-            if key not in self._functions:
-                primal = arrays[: self._nparams]
-                _check_inputs(self.source, self.params, primal, self.wrt if self.kind != "value" else Wrt((), True))
-                dims = Dims()
-                shapes = _call_shapes(self.source, self.params, primal, dims)
-                dtypes = {p: a.dtype for p, a in zip(self.params, primal)}
-                derivation = _derive(self.source, self.wrt, dims, shapes, dtypes, self.has_aux)
-                self.derivations[key] = derivation
-                self._functions[key] = fn = derivation.compiled(self.kind, array_api)
-                self._ones[fn] = _size_one_axes(arrays)
-            return self._functions[key]
+            entry = self._functions.get(key)
+            if entry is not None and entry.valid(call or {}):
+                return entry
+            if layout is None:
+                layout = dict.fromkeys(self.params, LEAF)
+            names = [n for p in self.source.params for n in leaf_names(p, layout[p])]
+            wrt = flat_wrt(self.wrt, layout)
+            _check_inputs(self.source, names, leaves, wrt if self.kind != "value" else Wrt((), True))
+            dims = Dims()
+            shapes = _call_shapes(self.source, names, leaves, dims)
+            dtypes = {p: a.dtype for p, a in zip(names, leaves)}
+            derivation = _derive(self.source, wrt, dims, layout, shapes, dtypes, self.has_aux, call or {})
+            trees = any(not layout[w].is_leaf for w in self.wrt.names)
+            packer = Packer(self.kind, self.wrt, layout, self.has_aux) if trees else None
+            self.derivations[key] = derivation
+            self._functions[key] = entry = _Compiled(derivation.compiled(self.kind, array_api), derivation, packer,
+                                                     _size_one_axes(leaves))
+            return entry
 
 
 #: Libraries whose arrays take the Array API path (array_api_compat knows their namespaces).
@@ -405,18 +501,21 @@ def export(fn, path=None, *, wrt=None, shapes=None, name=None, kinds=DEFAULT_KIN
     if name:
         derivation.name = name
     if command is None:
-        command = _export_command(derivation, shapes, path, array_api)
+        command = _export_command(derivation, shapes, path, wrt, array_api)
     source = export_source([derivation], kinds, command, array_api)
     if path is not None:
         write_atomically(path, source)
     return source
 
 
-def _export_command(derivation: Derivation, shapes: dict | None, path, array_api: bool = False) -> str:
-    """A `symdiff export` command line that regenerates the module."""
+def _export_command(derivation: Derivation, shapes: dict | None, path, wrt=None, array_api: bool = False) -> str:
+    """A `symdiff export` command line that regenerates the module (for tree shapes, which the
+    command line does not take, the Python call)."""
     info = derivation.source_info
     module = (info.globals or {}).get("__name__")
     target = f"{module}:{info.name}" if module and module != "__main__" else f"{info.filename}:{info.name}"
+    if any(_shape_tree(s)[1].kind != "leaf" for s in (shapes or {}).values()):
+        return f"symdiff.export({target!r}, shapes={shapes!r}, wrt={wrt!r})"
     parts = ["symdiff", "export", target, "--wrt", ",".join(derivation.wrt.names)]
     for param, shape in (shapes or {}).items():
         shape = (shape,) if isinstance(shape, (str, int)) else shape

@@ -4,8 +4,8 @@ namespace `xp` from its arguments through `array_api_compat`.
 
 The rewrite is one table and a handful of rules over the numpy AST the ops lower to: `np.f(...)` as
 `xp.<standard name>(...)`, reductions and reshapes as functions (`xp.sum(x, axis=0)`), `x.size` as
-`math.prod(x.shape)`, `np.maximum(e, z >= 0)` with the mask cast to `e`'s dtype, and indices that
-name fewer axes than the array has completed with `...`.
+`math.prod(x.shape)`, `np.maximum(e, z >= 0)` and `g * (x > 0)` with the mask cast to a float
+dtype, and indices that name fewer axes than the array has completed with `...`.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ RENAMED = {
     "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "power": "pow", "concatenate": "concat",
     "transpose": "permute_dims", "cumsum": "cumulative_sum", "cumprod": "cumulative_prod", "amax": "max",
     "amin": "min", "true_divide": "divide", "invert": "bitwise_invert", "left_shift": "bitwise_left_shift",
+    "rint": "round",
 }
 #: Functions of the standard (2024.12) that numpy spells the same.
 STANDARD = {
@@ -68,10 +69,13 @@ class _Rewrite(ast.NodeTransformer):
             if func.attr not in _LINALG:
                 raise Unsupported(f"np.linalg.{func.attr}")
             self.generic_visit(node)
-            node.func = A.attr(_xp("linalg"), func.attr)
+            # np.linalg.norm as the ops emit it (no `ord`: the 2-norm over every axis or the given ones)
+            node.func = A.attr(_xp("linalg"), "vector_norm" if func.attr == "norm" else func.attr)
             return node
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "np":
             return self._function(node, func.attr)
+        if isinstance(func, ast.Attribute) and ast.unparse(func).startswith("scipy."):  # erf
+            raise Unsupported(ast.unparse(func))
         if isinstance(func, ast.Attribute) and func.attr in _METHODS:
             return self._method(node, func.attr)
         self.generic_visit(node)
@@ -111,6 +115,14 @@ class _Rewrite(ast.NodeTransformer):
             node.args = [A.tuple_(node.args)]
         standard = {"transpose": "permute_dims", "cumsum": "cumulative_sum", "cumprod": "cumulative_prod"}.get(name, name)
         return ast.Call(_xp(standard), [array, *node.args], node.keywords)
+
+    def visit_BinOp(self, node):
+        """A boolean mask multiplying an array (`g * (x > 0)`), cast to the dtype the emitter noted."""
+        self.generic_visit(node)
+        dtype = getattr(node.right, "mask_dtype", None)
+        if dtype is not None:
+            node.right = A.call(_xp("astype"), node.right, A.attr(copy.deepcopy(dtype), "dtype"))
+        return node
 
     def visit_Attribute(self, node):
         self.generic_visit(node)

@@ -60,6 +60,8 @@ def align(dot: Value, ndim: int, nb: int) -> Value:
 
 def elementwise_jvp(tangents: dict, ans: Value, definition: sp.Expr, nb: int) -> Value | None:
     """sum_i d(definition)/d(operand_i) * tangent_i, each partial read from SymPy."""
+    from .primitives_linalg import structured, structured_scale  # (built on this module)
+
     graph = ans.graph
     total = None
     for operand, dot in tangents.items():
@@ -67,6 +69,8 @@ def elementwise_jvp(tangents: dict, ans: Value, definition: sp.Expr, nb: int) ->
         if partial == 0:
             continue
         shape = graph.dims.broadcast_shapes(*(graph[s].shape for s in graph.node_symbols(partial)))
-        term = Value(graph, partial, shape) * align(dot, ans.ndim, nb)
+        term = structured_scale(Value(graph, partial, shape), dot, ans.ndim, nb) if structured(dot) else None
+        if term is None:
+            term = Value(graph, partial, shape) * align(dot, ans.ndim, nb)
         total = term if total is None else total + term
     return total

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from .version import __version__
 from .api import derive
 from .check import check_grad, check_kind
 from .derivation import KINDS

@@ -17,7 +17,8 @@ from . import emit
 from .differentiate import backward, forward
 from .errors import NonScalarOutputError
 from .ir import Graph, Value, array_op
-from .primitives import EyeLike, Full
+from .primitives import Full
+from .primitives_linalg import identity_seed
 from .optimize import schedule
 from .printing import math
 from .shapes import format_shape
@@ -55,14 +56,15 @@ class Derivation:
     """
 
     def __init__(self, source: FunctionSource, graph: Graph, wrt: Wrt, dtypes: dict | None = None,
-                 has_aux: bool = False):
+                 has_aux: bool = False, inputs=None):
         self.source_info = source
         self.name = source.name
         self.graph = graph
         self.wrt = wrt
         self.has_aux = has_aux
-        self.params = source.params
         self.param_symbols = list(graph.params)
+        self.params = [str(s) for s in self.param_symbols]  # leaves of the arguments, then arrays read from outside
+        self.inputs = inputs  # what the function reads from outside its parameters (`parse.Inputs`)
         self.output = graph.output
         self.dtypes = dtypes or {}
         self._built: dict = {}
@@ -113,10 +115,11 @@ class Derivation:
         return (dot if dot.shape == tuple(shape) else dot.broadcast_to(shape)).symbol
 
     def _jacobian_block(self, of: sp.Symbol, w: sp.Symbol, name: str) -> sp.Symbol:
-        """d(of)/d(w) with shape of.shape + w.shape, by one forward sweep seeded with an identity."""
+        """d(of)/d(w) with shape of.shape + w.shape, by one forward sweep seeded with an identity (kept
+        as a product of identity factors, which the forward rules contract away: see primitives_linalg)."""
         graph = self.graph
         shape_w = graph[w].shape
-        seed = array_op(graph, EyeLike(w), shape_w + shape_w, f"eye({w})") if shape_w else graph.const(1)
+        seed = identity_seed(graph.value(w)) if shape_w else graph.const(1)
         nb = len(shape_w)
         dot = forward(graph, {w: seed}, [of], nb=nb)[of]
         batched = graph.value(self._exact(dot, shape_w + graph[of].shape, w))

@@ -19,11 +19,11 @@ from pathlib import Path
 import sympy as sp
 
 from . import array_api as standard
-from .ir import ArrayOp
+from .ir import ArrayOp, is_boolean
 from .ops.elementwise import NUMPY_FUNCTIONS
 from .optimize import Program
 from .printing import ordered_terms
-from .scalar import half_step, maximum, minimum, nonnegative, signum, step
+from .scalar import equal, half_step, inf_at_zero, mask, maximum, minimum, nonnegative, signum, step
 
 _NP_FUNCTIONS = {
     **NUMPY_FUNCTIONS,
@@ -36,12 +36,26 @@ _COMPARE = {
     sp.StrictGreaterThan: ast.Gt,
     sp.LessThan: ast.LtE,
     sp.StrictLessThan: ast.Lt,
+    sp.Equality: ast.Eq,
+    sp.Unequality: ast.NotEq,
 }
+_LOGIC = {sp.And: ast.BitAnd, sp.Or: ast.BitOr}
 _RESERVED = {"np"} | set(keyword.kwlist)
 
 
 def _np(attr: str) -> ast.expr:
     return ast.Attribute(ast.Name("np", ast.Load()), attr, ast.Load())
+
+
+def _function(path: str) -> ast.expr:
+    """`np.<path>`, or the dotted `path` itself for a function outside numpy (`scipy.special.erf`)."""
+    if "." not in path:
+        return _np(path)
+    root, *attrs = path.split(".")
+    out = ast.Name(root, ast.Load())
+    for a in attrs:
+        out = _attr(out, a)
+    return out
 
 
 def _call(func: ast.expr, *args: ast.expr, **kwargs: ast.expr) -> ast.Call:
@@ -85,6 +99,7 @@ class Lowering:
     def __init__(self, names: dict):
         self.names = names
         self.arrays = True  # lowering arithmetic on arrays (not on dimensions alone)
+        self.conditions: dict = {}  # statements holding a boolean mask: their conditions
 
     def __call__(self, expr) -> ast.expr:
         if not isinstance(expr, sp.Basic):  # a static number of an array operation
@@ -122,12 +137,27 @@ class Lowering:
             return self.extremum(expr)
         if type(expr) in _COMPARE:
             return ast.Compare(self(expr.lhs), [_COMPARE[type(expr)]()], [self(expr.rhs)])
+        if isinstance(expr, mask):
+            return self.mask(expr)
+        if type(expr) in _LOGIC:
+            return self._chain(_LOGIC[type(expr)](), sorted(expr.args, key=sp.default_sort_key))
+        if isinstance(expr, sp.Not):
+            return ast.UnaryOp(ast.Invert(), self(expr.args[0]))
+        if isinstance(expr, sp.Piecewise):
+            return self.where(expr.args)
         if isinstance(expr, (step, half_step)):  # the derivatives of relu and of maximum
             return _call(_np("heaviside"), self(expr.args[0]), _const(0 if isinstance(expr, step) else 0.5))
+        if isinstance(expr, inf_at_zero):
+            x = self(expr.args[0])
+            return _call(_np("where"), ast.Compare(x, [ast.Eq()], [ast.Constant(0)]), _np("inf"), copy.deepcopy(x))
+        if isinstance(expr, equal):  # a mask in a's dtype: float32 stays float32 beside a Python float
+            a = self(expr.args[0])
+            ties = ast.Compare(a, [ast.Eq()], [self(expr.args[1])])
+            return _call(_attr(ties, "astype"), _attr(copy.deepcopy(a), "dtype"))
         if isinstance(expr, nonnegative):
             return ast.Compare(self(expr.args[0]), [ast.GtE()], [ast.Constant(0)])
         if expr.func in _NP_FUNCTIONS:
-            return _scalar(expr, _call(_np(_NP_FUNCTIONS[expr.func]), *(self(a) for a in expr.args)))
+            return _scalar(expr, _call(_function(_NP_FUNCTIONS[expr.func]), *(self(a) for a in expr.args)))
         if isinstance(expr, ArrayOp):
             return self.array_op(expr)
         if isinstance(expr, (sp.floor, sp.ceiling)) and not self.arrays:
@@ -145,6 +175,8 @@ class Lowering:
         return out
 
     def mul(self, expr: sp.Mul) -> ast.expr:
+        if any(isinstance(f, sp.Add) and f.has(mask) for f in expr.args):
+            return self(sp.expand_mul(expr))  # g * (m1 + m2) as g*m1 + g*m2: bool + bool is `or`
         coeff, factors = expr.as_coeff_mul()
         if coeff < 0:
             return ast.UnaryOp(ast.USub(), self(-expr))
@@ -164,10 +196,49 @@ class Lowering:
         return ast.BinOp(top, ast.Div(), self._product(denom)) if denom else top
 
     def _product(self, factors) -> ast.expr:
-        out = self(factors[0])
-        for f in factors[1:]:
-            out = ast.BinOp(out, ast.Mult(), self(f))
+        """Masks beside an array factor multiply as booleans (`g * (x > 0)` keeps g's dtype)."""
+        if not any(not isinstance(f, mask) and not f.is_number for f in factors):
+            return self._chain(ast.Mult(), factors)
+        masks = [f for f in factors if isinstance(f, mask)]
+        out = self._chain(ast.Mult(), [f for f in factors if not isinstance(f, mask)])
+        for m in masks:
+            condition = self(m.args[0])
+            arrays = sorted(self._read(m.args[0]), key=sp.default_sort_key)
+            if arrays:  # the Array API has no bool * float: its rewrite casts to this array's dtype
+                condition.mask_dtype = self(arrays[0])
+            out = ast.BinOp(out, ast.Mult(), condition)
         return out
+
+    def mask(self, expr: mask) -> ast.expr:
+        """A mask on its own: 0 and 1 in the dtype of an array the condition reads."""
+        arrays = sorted(self._read(expr.args[0]), key=sp.default_sort_key)
+        condition = self(expr.args[0])
+        if not arrays:
+            return condition
+        return _call(_attr(condition, "astype"), _attr(self(arrays[0]), "dtype"))
+
+    def _read(self, condition) -> set:
+        """The arrays a condition compares (through statements holding conditions)."""
+        out = set()
+        for s in condition.free_symbols:
+            if s in self.conditions:
+                out |= self._read(self.conditions[s])
+            elif not s.is_integer:
+                out.add(s)
+        return out
+
+    def _chain(self, op: ast.operator, operands) -> ast.expr:
+        out = self(operands[0])
+        for f in operands[1:]:
+            out = ast.BinOp(out, op, self(f))
+        return out
+
+    def where(self, branches) -> ast.expr:
+        """A Piecewise as nested `np.where`s (its last condition is always true)."""
+        (value, condition), rest = branches[0], branches[1:]
+        if not rest:
+            return self(value)
+        return _call(_np("where"), self(condition), self(value), self.where(rest))
 
     def pow(self, expr: sp.Pow) -> ast.expr:
         base, exp = expr.args
@@ -340,6 +411,8 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
             body.append(ast.Expr(_call(ast.Name("__comment__", ast.Load()),
                                        ast.Constant(f"grad of: {stmt.grad_of.statement}"))))
         grad_of = stmt.grad_of
+        if is_boolean(stmt.expr):
+            lower.conditions[stmt.target] = stmt.expr
         body.append(ast.Assign([ast.Name(names[stmt.target], ast.Store())], lower(stmt.expr)))
     body.append(ast.Return(_returns(program.returns, lower)))
     args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in params], kwonlyargs=[], kw_defaults=[], defaults=[])
@@ -398,9 +471,10 @@ def to_source(tree: ast.Module) -> str:
 
 def module_source(functions: list[ast.FunctionDef], doc: str | None = None, trailer: list | None = None,
                   array_api: bool = False) -> str:
-    """A module: docstring, `import numpy as np`, the functions, then `trailer` statements. With
-    `array_api`, the functions are written against the Array API standard and the module imports
-    `array_api_compat` instead (and `math` where it needs it)."""
+    """A module: docstring, `import numpy as np` (and `import scipy.special` where the code calls
+    it: erf, which numpy lacks), the functions, then `trailer` statements. With `array_api`, the
+    functions are written against the Array API standard and the module imports `array_api_compat`
+    instead (and `math` where it needs it)."""
     body: list[ast.stmt] = []
     if doc:
         body.append(ast.Expr(ast.Constant(doc)))
@@ -409,6 +483,8 @@ def module_source(functions: list[ast.FunctionDef], doc: str | None = None, trai
     if any(isinstance(n, ast.Name) and n.id == "math" for f in functions for n in ast.walk(f)):
         body.append(ast.Import([ast.alias("math")]))
     body.append(ast.Import([ast.alias("array_api_compat")] if array_api else [ast.alias("numpy", "np")]))
+    if any(isinstance(n, ast.Name) and n.id == "scipy" for f in functions for n in ast.walk(f)):
+        body.append(ast.Import([ast.alias("scipy.special")]))  # erf, which numpy lacks
     body += functions
     body += trailer or []
     return to_source(ast.Module(body, type_ignores=[]))

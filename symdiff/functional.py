@@ -32,6 +32,34 @@ def relu(x):
     return np.maximum(x, 0)
 
 
+def gelu(x, approximate="none"):
+    """x * Phi(x), Phi the standard normal CDF (torch.nn.functional.gelu); `approximate="tanh"`
+    gives torch's tanh approximation. The exact form needs scipy's erf."""
+    x = np.asarray(x)
+    if approximate == "tanh":
+        return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)))
+    from scipy.special import erf
+
+    return 0.5 * x * (1 + erf(x / np.sqrt(2)))
+
+
+def silu(x):
+    """x * sigmoid(x)."""
+    return np.asarray(x) * sigmoid(x)
+
+
+def elu(x, alpha=1.0):
+    """x where x > 0, else alpha * (exp(x) - 1)."""
+    x = np.asarray(x)
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+def leaky_relu(x, negative_slope=0.01):
+    """x where x > 0, else negative_slope * x."""
+    x = np.asarray(x)
+    return np.where(x > 0, x, negative_slope * x)
+
+
 def logsigmoid(x):
     """log(sigmoid(x)) = -softplus(-x), without overflow."""
     return -softplus(-np.asarray(x))

@@ -263,8 +263,16 @@ class Value:
         """The node holding this value (created if the value is a lazy expression)."""
         return self.graph.add(self.expr, self.shape, hint=_HINTS.get(type(self.expr).__name__, "t"))
 
+    @property
+    def is_mask(self) -> bool:
+        """Whether this is a boolean mask (a comparison, or `&`, `|`, `~` of them)."""
+        return is_boolean(self.expr)
+
     def named(self, name: str) -> Value:
-        """This value materialized as a node called `name` (an assignment in the source)."""
+        """This value materialized as a node called `name` (an assignment in the source). A mask
+        stays a lazy expression: it becomes a number (`mask`) where arithmetic reads it."""
+        if self.is_mask:
+            return Value(self.graph, self.expr, self.shape, name)
         symbol = self.graph.add(self.expr, self.shape, name=name)
         return Value(self.graph, symbol, self.shape, name)
 
@@ -324,6 +332,8 @@ class Value:
         perm = tuple(perm)
         if perm == tuple(range(self.ndim)):
             return self
+        if P.PL.structured(self):
+            return P.PL.structured_transpose(self, perm)
         node = self.graph.nodes.get(self.expr)
         if node is not None and isinstance(node.definition, P.Transpose):  # compose permutations
             inner = node.definition.static[0]
@@ -335,11 +345,13 @@ class Value:
         axes = normalize_axes(self.graph, axis, self.ndim)
         if not axes:
             return self
+        if not keepdims and P.PL.structured(self):
+            return P.PL.structured_sum(self, axes)
         return P.ReduceSum.build(self, axes, bool(keepdims), label=f"sum({self.label})", hint="total")
 
     def max_shift(self, axes: tuple[int, ...]) -> Value:
         """max over `axes` (kept as size 1), treated as a constant: the stabilizing shift of softmax."""
-        m = P.ReduceMax.build(self, tuple(axes), label=f"max({self.label})", hint="shift")
+        m = P.ReduceMax.build(self, tuple(axes), True, label=f"max({self.label})", hint="shift")
         return m.apply(stop_gradient, label=m.label)
 
     def expand_dims(self, axes: tuple[int, ...]) -> Value:
@@ -363,6 +375,11 @@ class Value:
 
 
 _SINGULAR = (sp.zoo, sp.oo, -sp.oo, sp.nan, sp.I)
+
+
+def is_boolean(expr) -> bool:
+    """Whether a SymPy expression is a truth value (a relational, And, Or, Not, true, false)."""
+    return isinstance(expr, sp.logic.boolalg.Boolean) and not isinstance(expr, sp.Expr)
 
 
 def _finite(graph: Graph, expr: sp.Expr) -> sp.Expr:

@@ -15,8 +15,10 @@ import sympy as sp
 
 from .errors import Location
 from .ir import ArrayOp, Graph
-from .primitives import Copy, Full, ReduceSum
-from .scalar import absolute, log1p, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient
+from .primitives import Copy, Full, Reduction
+from .scalar import (
+    absolute, equal, inf_at_zero, log1p, logit, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient,
+)
 
 # -- stabilization ---------------------------------------------------------------------------
 
@@ -96,6 +98,7 @@ def expand(expr: sp.Expr, dtype: str | None) -> sp.Expr:
         sigmoid: lambda x: maximum(sp.exp(-absolute(x)), nonnegative(x)) / (1 + sp.exp(-absolute(x))),
         softplus: _softplus,
         relu: lambda x: maximum(x, 0),
+        logit: lambda p: sp.log(p / (1 - p)),
         stop_gradient: lambda x: x,
     }
     return expr.replace(lambda e: type(e) in replacements, lambda e: replacements[type(e)](*e.args))
@@ -189,8 +192,9 @@ def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict
     # empty batch where numpy gives inf and nan.
     sizes: dict = {}
     for t, e in temps:
+        e = e.xreplace(sizes)  # a formula of earlier sizes is one too
         if all(s.is_integer for s in e.free_symbols):
-            sizes[t] = e.xreplace(sizes)
+            sizes[t] = e
     temps = {t: e.xreplace(sizes) for t, e in temps if t not in sizes}
     reduced = [e.xreplace(sizes) for e in reduced]
     temps.update(zip(hoisted.values(), reduced[: len(applications)]))
@@ -223,6 +227,9 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
         for s in expr.free_symbols & exprs.keys():
             uses[s] += 1
             readers[s] = target
+        for twice in expr.atoms(inf_at_zero, equal):  # their lowerings read an argument twice
+            for s in twice.free_symbols & exprs.keys():
+                uses[s] += 1
 
     def inlined(s) -> bool:
         node = graph.nodes.get(s)
@@ -281,9 +288,9 @@ def _filled(graph: Graph, s, value: sp.Expr) -> sp.Expr:
 
 
 def _array_op(graph: Graph, op: ArrayOp) -> ArrayOp:
-    """A sum over every axis is written with no axes (`x.sum()`)."""
-    if isinstance(op, ReduceSum) and not op.static[1] and len(op.static[0]) == len(graph[op.args[0]].shape):
-        return ReduceSum(op.args[0], sp.Tuple(), sp.false)
+    """A reduction over every axis is written with no axes (`x.sum()`)."""
+    if isinstance(op, Reduction) and not op.static[1] and len(op.static[0]) == len(graph[op.args[0]].shape):
+        return type(op)(op.args[0], sp.Tuple(), sp.false)
     return op
 
 

@@ -1,21 +1,36 @@
-"""The front end: a validated function's AST -> the IR graph of its forward computation."""
+"""The front end: a validated function's AST -> the IR graph of its forward computation.
+
+The builder evaluates the body as Python would, with IR `Value`s in place of arrays and plain
+Python values (see `static`) for everything known when it compiles: loops over those unroll,
+branches on them are decided, helpers and functions defined in the body are inlined. What the
+function reads from outside its parameters is read at each call (see `outside`).
+"""
 from __future__ import annotations
 
 import ast
 import dataclasses
 import inspect
 import operator
+from dataclasses import dataclass
 
 import sympy as sp
 
-from .errors import UnsupportedSyntaxError
+from .errors import ShapeError, SymdiffError, UnknownCallError, UnsupportedSyntaxError
 from .ir import Graph, Value, array_op
-from .primitives import Identity
 from .ops import OPS, array
-from .resolve import BINARY_OPERATORS, UNARY_OPERATORS, Resolver
+from .primitives import Identity
+from .outside import Inputs
+from .resolve import (
+    BINARY_OPERATORS, COMPARE_OPERATORS, NOT_CONSTANT, STATIC_OPERATORS, UNARY_OPERATORS, Resolver, foreign_function,
+)
 from .scalar import stop_gradient
-from .source import FunctionSource, TransformSpec
-from .validate import Constant, validate
+from .source import FunctionSource, TransformSpec, lambda_def
+from .static import (
+    BUILTINS, LOOPS_HINT, MAX_UNROLL, Function, Local, Outside, Record, compare, container_method, dimension, refuse,
+    sequence, subscript, truth, unrolled,
+)
+from .trees import TreeDef, leaf_names, unflatten
+from .validate import Constant, Method, validate
 
 _FOLD = {
     "operator.add": operator.add,
@@ -25,129 +40,474 @@ _FOLD = {
     "operator.pow": operator.pow,
     "operator.neg": operator.neg,
     "operator.pos": operator.pos,
+    "operator.floordiv": operator.floordiv,
+    "operator.mod": operator.mod,
+    "operator.and_": operator.and_,
+    "operator.or_": operator.or_,
+    "operator.invert": operator.invert,
 }
+_ARRAY_ATTRIBUTES = ("shape", "ndim", "size")
+
+
+class _Signal:
+    def __init__(self, name):
+        self.name = name
+
+
+BREAK, CONTINUE = _Signal("break"), _Signal("continue")
+
+
+@dataclass
+class Return:
+    value: object
 
 
 class Builder:
     """Evaluates the function body with IR values in place of arrays; helpers are inlined."""
 
     def __init__(self, source: FunctionSource, graph: Graph, active: tuple = (), helper: bool = False,
-                 backward=None):
+                 inputs: Inputs | None = None, call: dict | None = None, backward=None):
         self.source = source
         self.graph = graph
         self.backward = backward  # reverse mode, for calls of symdiff.grad functions (given by the API)
+        self.inputs = inputs if inputs is not None else Inputs()
+        self.call = call
         self.resolver = Resolver(source)
-        self.resolved = validate(source, self.resolver, helper)
+        key = id(source.tree)
+        if key not in self.inputs.validated:
+            self.inputs.validated[key] = (source.tree, validate(source, self.resolver, helper))
+        self.resolved = self.inputs.validated[key][1]
         self.active = active + (source.name,)  # the chain of helpers being inlined
         self.env: dict[str, object] = {}
 
     def run(self):
         """The returned value (a tuple of values for `return value, aux`)."""
-        returned = self.block(self.source.tree.body, constant=False)
-        assert returned is not None, "validated functions end with a return"
-        return returned
+        signal = self.block(self.source.tree.body, constant=False)
+        if not isinstance(signal, Return):
+            raise UnsupportedSyntaxError(
+                f"`{self.source.name}` ends without a `return` for these arguments",
+                location=self.source.location(self.source.tree), hint="Return a value on every path.")
+        return signal.value
 
+    # -- statements ---------------------------------------------------------------------------
     def block(self, body: list, constant: bool):
-        """Run statements; in a `torch.no_grad()` block (`constant`) every value assigned is a constant."""
+        """Run statements, returning how the block ended: None, BREAK, CONTINUE or a `Return`. In a
+        `torch.no_grad()` block (`constant`) every value assigned is a constant."""
         for stmt in body:
             location = self.source.location(stmt)
             with self.graph.context(statement=location, location=location):
-                if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-                    target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
-                    self.assign(target, self.expr(stmt.value), constant)
-                elif isinstance(stmt, ast.AugAssign):
-                    name = BINARY_OPERATORS[type(stmt.op)]
-                    self.assign(stmt.target, self.apply(name, [self.expr(stmt.target), self.expr(stmt.value)]), constant)
-                elif isinstance(stmt, ast.With):
-                    self.block(stmt.body, constant=True)
-                elif isinstance(stmt, ast.Return):
-                    value = self.expr(stmt.value)
-                    if isinstance(value, tuple):
-                        return tuple(self._returned(v) for v in value)
-                    return self._returned(value)
+                signal = self.statement(stmt, constant)
+            if signal is not None:
+                return signal
         return None
 
-    def _returned(self, value):
-        if isinstance(value, tuple):
-            return tuple(self._returned(v) for v in value)
-        return array(self.graph, value, "the returned value")
+    def statement(self, stmt: ast.stmt, constant: bool):
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            target = stmt.targets[0] if isinstance(stmt, ast.Assign) else stmt.target
+            self.assign(target, self.expr(stmt.value), constant)
+        elif isinstance(stmt, ast.AugAssign):
+            op = BINARY_OPERATORS.get(type(stmt.op)) or STATIC_OPERATORS[type(stmt.op)]
+            self.assign(stmt.target, self.binary(op, stmt.op, self.expr(stmt.target), self.expr(stmt.value)), constant)
+        elif isinstance(stmt, ast.With):
+            return self.block(stmt.body, constant=True)
+        elif isinstance(stmt, ast.Return):
+            return Return(self.expr(stmt.value))
+        elif isinstance(stmt, ast.Expr):
+            if not isinstance(stmt.value, ast.Constant):  # docstrings and `...` are skipped
+                self.expr(stmt.value)
+        elif isinstance(stmt, ast.Break):
+            return BREAK
+        elif isinstance(stmt, ast.Continue):
+            return CONTINUE
+        elif isinstance(stmt, ast.If):
+            return self.block(stmt.body if truth(self.expr(stmt.test), self.graph) else stmt.orelse, constant)
+        elif isinstance(stmt, ast.For):
+            return self.loop(stmt, unrolled(sequence(self.expr(stmt.iter), self.graph, "this `for` loop"), self.graph), constant)
+        elif isinstance(stmt, ast.While):
+            return self.loop(stmt, None, constant)
+        elif isinstance(stmt, ast.Assert):
+            self.check(stmt)
+        elif isinstance(stmt, ast.FunctionDef):
+            self.env[stmt.name] = Local(stmt, self)
+        elif isinstance(stmt, ast.Raise):
+            refuse(self.graph, "this `raise` is reached for these arguments",
+                   "symdiff decides the function's branches when it compiles: check the arguments' shapes.")
+        return None
+
+    def loop(self, stmt, items: list | None, constant: bool):
+        """A `for` over `items` or a `while` (`items` None), unrolled."""
+        count = 0
+        while True:
+            if items is not None:
+                if count == len(items):
+                    break
+                self.assign(stmt.target, items[count], constant)
+            else:
+                with self.graph.context(location=self.source.location(stmt.test)):
+                    if not truth(self.expr(stmt.test), self.graph):
+                        break
+                if count == MAX_UNROLL:
+                    refuse(self.graph, f"a `while` loop that runs more than {MAX_UNROLL} times", LOOPS_HINT)
+            count += 1
+            signal = self.block(stmt.body, constant)
+            if signal is BREAK:
+                return None
+            if isinstance(signal, Return):
+                return signal
+        return self.block(stmt.orelse, constant)
+
+    def check(self, stmt: ast.Assert) -> None:
+        """An `assert`: checked when it is decidable at compile time (shapes, ranks), else dropped."""
+        try:
+            holds = truth(self.expr(stmt.test), self.graph)
+        except SymdiffError:
+            return
+        if not holds:
+            raise ShapeError("this assertion fails for arguments of these shapes", location=self.graph.location,
+                             hint="Check the shapes of the arguments.")
 
     def assign(self, target: ast.expr, value, constant: bool) -> None:
-        if isinstance(target, ast.Tuple):
-            names = [t.id for t in target.elts]
-            if not isinstance(value, tuple) or len(value) != len(names):
-                count = len(value) if isinstance(value, tuple) else 1
-                raise UnsupportedSyntaxError(f"{len(names)} names for {count} values", location=self.graph.location)
-            for name, v in zip(names, value):
-                self.env[name] = self._bind(name, v, constant)
-            return
-        self.env[target.id] = self._bind(target.id, value, constant)
+        if isinstance(target, ast.Name):
+            self.env[target.id] = self._bind(target.id, value, constant)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            self.unpack(target.elts, value, constant)
+        elif isinstance(target, ast.Subscript):
+            container = self.expr(target.value)
+            index = self.index(target.slice)
+            if not isinstance(container, (list, dict)):
+                refuse(self.graph, "unsupported syntax: a subscript assignment",
+                       "Arrays are values here: build a new array, e.g. `z = z + b`.")
+            try:
+                container[index] = value
+            except (IndexError, TypeError) as exc:
+                refuse(self.graph, f"cannot assign the item {index!r}: {exc}")
+
+    def unpack(self, targets: list, value, constant: bool) -> None:
+        """`a, (b, *c) = value` for any compile-time sequence."""
+        if isinstance(value, Value):
+            refuse(self.graph, "unpacking an array", "Index it (x[0], x[1]) or pass the pieces as parameters.")
+        items = sequence(value, self.graph, "this unpacking")
+        starred = [i for i, t in enumerate(targets) if isinstance(t, ast.Starred)]
+        fixed = len(targets) - len(starred)
+        if len(items) < fixed or (not starred and len(items) != fixed):
+            raise UnsupportedSyntaxError(f"{len(targets)} names for {len(items)} values", location=self.graph.location)
+        if starred:
+            s = starred[0]
+            rest = len(items) - (len(targets) - s - 1)
+            items = items[:s] + [list(items[s:rest])] + items[rest:]
+        for t, v in zip(targets, items):
+            self.assign(t.value if isinstance(t, ast.Starred) else t, v, constant)
 
     def _bind(self, name: str, value, constant: bool):
-        if isinstance(value, tuple):
+        if isinstance(value, tuple) and not hasattr(value, "_fields"):
             return tuple(self._bind(name, v, constant) for v in value)
         if not isinstance(value, Value):
             return value
-        return (value.apply(stop_gradient) if constant else value).named(name)
+        return (value.apply(stop_gradient) if constant and not value.is_mask else value).named(name)
 
+    # -- expressions --------------------------------------------------------------------------
     def apply(self, name: str, args: list, kwargs: dict | None = None):
         if name in _FOLD and not kwargs and not any(isinstance(a, Value) for a in args):
             try:
                 return _FOLD[name](*args)
-            except (ArithmeticError, TypeError) as exc:
+            except (ArithmeticError, TypeError, ValueError) as exc:
                 raise UnsupportedSyntaxError(f"constant arithmetic fails: {exc}", location=self.graph.location)
         return OPS[name](self.graph, args, kwargs or {})
 
+    def binary(self, name: str, op: ast.operator, left, right):
+        if type(op) in STATIC_OPERATORS and (isinstance(left, Value) or isinstance(right, Value)):
+            refuse(self.graph, f"unsupported syntax: the operator `{type(op).__name__}` on arrays",
+                   "Supported operators: + - * / ** @.")
+        return self.apply(name, [left, right])
+
     def expr(self, node: ast.expr):
         with self.graph.context(location=self.source.location(node)):
-            if isinstance(node, ast.Constant):
-                return node.value
-            if isinstance(node, ast.Name):
-                return self.env[node.id] if node.id in self.env else self.resolver.constant(node.id)
-            if isinstance(node, ast.Tuple):
-                return tuple(self.expr(e) for e in node.elts)
-            if isinstance(node, ast.BinOp):
-                return self.apply(BINARY_OPERATORS[type(node.op)], [self.expr(node.left), self.expr(node.right)])
-            if isinstance(node, ast.UnaryOp):
-                return self.apply(UNARY_OPERATORS[type(node.op)], [self.expr(node.operand)])
-            if isinstance(node, ast.Attribute):
-                target = self.resolved[node]
-                if isinstance(target, Constant):
-                    return target.value
-                return self.apply(target, [self.expr(node.value)])
-            if isinstance(node, ast.Call):
-                target = self.resolved[node]
-                args = [self.expr(a) for a in node.args]
-                kwargs = {kw.arg: self.expr(kw.value) for kw in node.keywords}
-                if isinstance(node.func, ast.Attribute) and isinstance(target, str) and target.startswith("method."):
-                    args.insert(0, self.expr(node.func.value))
-                call = " ".join(self.source.segment(node).split())
-                if isinstance(target, FunctionSource):
-                    return self.inline(dataclasses.replace(target, within=call), args, kwargs)
-                if isinstance(target, TransformSpec):
-                    return self.transformed(target, call, args, kwargs)
-                return self.apply(target, args, kwargs)
-        raise AssertionError(f"unvalidated node {ast.dump(node)}")  # pragma: no cover
+            method = getattr(self, f"_{type(node).__name__}", None)
+            if method is None:
+                refuse(self.graph, f"unsupported syntax: `{type(node).__name__}` here")
+            return method(node)
 
+    def _Constant(self, node):
+        return node.value
 
-    def inline(self, callee: FunctionSource, args: list, kwargs: dict):
-        """A call to a plain Python function: its body evaluated on the arguments."""
+    def _Name(self, node):
+        if node.id in self.env:
+            return self.env[node.id]
+        found, live = self.resolver.lookup(node.id)
+        if not found:
+            value = self.resolver.constant(node.id)
+            if value is NOT_CONSTANT:
+                refuse(self.graph, f"`{node.id}` has no value here: it is not assigned on this path, or is a "
+                       "builtin used as a value", "Assign it on every path before using it.")
+            return value
+        return self.outside(self.resolver.fetcher(node.id), node.id, live)
+
+    def _elements(self, nodes) -> list:
+        items = []
+        for e in nodes:
+            if isinstance(e, ast.Starred):
+                items += sequence(self.expr(e.value), self.graph, "this `*` unpacking")
+            else:
+                items.append(self.expr(e))
+        return items
+
+    def _Tuple(self, node):
+        return tuple(self._elements(node.elts))
+
+    def _List(self, node):
+        return self._elements(node.elts)
+
+    def _Dict(self, node):
+        out = {}
+        for k, v in zip(node.keys, node.values):
+            key = self.expr(k)
+            if isinstance(key, Value):
+                refuse(self.graph, "an array as a dict key", "Use strings or numbers as keys.")
+            out[key] = self.expr(v)
+        return out
+
+    def _BinOp(self, node):
+        name = BINARY_OPERATORS.get(type(node.op)) or STATIC_OPERATORS[type(node.op)]
+        return self.binary(name, node.op, self.expr(node.left), self.expr(node.right))
+
+    def _UnaryOp(self, node):
+        operand = self.expr(node.operand)
+        if isinstance(node.op, ast.Not):
+            if isinstance(operand, Value):
+                refuse(self.graph, "unsupported syntax: the operator `Not` on an array",
+                       "Invert a mask with `~`; supported unary operators on arrays: - + ~.")
+            return not truth(operand, self.graph)
+        return self.apply(UNARY_OPERATORS[type(node.op)], [operand])
+
+    def _Compare(self, node):
+        left = self.expr(node.left)
+        result = True
+        for op, comparator in zip(node.ops, node.comparators):
+            right = self.expr(comparator)
+            if (isinstance(left, Value) or isinstance(right, Value)) and not isinstance(op, (ast.Is, ast.IsNot)):
+                if len(node.ops) > 1:  # numpy cannot take the truth value of the first mask
+                    refuse(self.graph, "unsupported syntax: a chained comparison of arrays",
+                           "Combine the comparisons with `&`: `(a < b) & (b < c)`.")
+                return self.compare_arrays(op, left, right)
+            result = compare(type(op).__name__, left, right, self.graph)
+            if not result:
+                return result
+            left = right
+        return result
+
+    def compare_arrays(self, op: ast.cmpop, left, right):
+        """`a < b` where an operand is an array: a boolean mask (for `np.where`, `&`, arithmetic)."""
+        if type(op) not in COMPARE_OPERATORS:
+            refuse(self.graph, f"unsupported syntax: the comparison `{type(op).__name__}` of arrays",
+                   "Compare arrays with < <= > >= == !=.")
+        return self.apply(COMPARE_OPERATORS[type(op)], [left, right])
+
+    def _BoolOp(self, node):
+        value = None
+        for part in node.values:
+            value = self.expr(part)
+            if isinstance(value, Value):
+                refuse(self.graph, "unsupported syntax: a boolean operator (`and`, `or`) on arrays",
+                       "Combine masks with `&` and `|`.")
+            if truth(value, self.graph) != isinstance(node.op, ast.And):
+                return value
+        return value
+
+    def _IfExp(self, node):
+        return self.expr(node.body) if truth(self.expr(node.test), self.graph) else self.expr(node.orelse)
+
+    def comprehension(self, node, produce) -> None:
+        """Run a comprehension's loops in a scope of their own, calling `produce` for each item."""
+        saved = dict(self.env)
+
+        def loop(generators):
+            if not generators:
+                produce()
+                return
+            gen = generators[0]
+            for item in unrolled(sequence(self.expr(gen.iter), self.graph, "this comprehension"), self.graph):
+                self.assign(gen.target, item, constant=False)
+                if all(truth(self.expr(c), self.graph) for c in gen.ifs):
+                    loop(generators[1:])
+
+        try:
+            loop(node.generators)
+        finally:
+            self.env = saved
+
+    def _ListComp(self, node):
+        out = []
+        self.comprehension(node, lambda: out.append(self.expr(node.elt)))
+        return out
+
+    _GeneratorExp = _ListComp
+
+    def _DictComp(self, node):
+        out = {}
+        self.comprehension(node, lambda: out.__setitem__(self.expr(node.key), self.expr(node.value)))
+        return out
+
+    def _Lambda(self, node):
+        key = ("lambda", id(node))
+        if key not in self.inputs.memo:
+            self.inputs.memo[key] = lambda_def(node)
+        return Local(self.inputs.memo[key], self)
+
+    def _Attribute(self, node):
+        target = self.resolved[node]
+        if isinstance(target, Constant):
+            return target.value
+        return self.attribute(self.expr(node.value), node.attr)
+
+    def attribute(self, base, attr: str):
+        """`base.attr`: an array's shape or `.T`, a record's field, an outside object's attribute."""
+        if isinstance(base, Value):
+            if attr == "shape":
+                return tuple(dimension(d, self.graph) for d in base.shape)
+            if attr == "ndim":
+                return base.ndim
+            if attr == "size":
+                size = sp.Mul(*(self.graph.dims.find(d) for d in base.shape))
+                return int(size) if size.is_Integer else size
+            if f"attribute.{attr}" in OPS:
+                return self.apply(f"attribute.{attr}", [base])
+            refuse(self.graph, f"unsupported syntax: the attribute `.{attr}`",
+                   "Array attributes supported: .T, .shape, .ndim, .size.")
+        if isinstance(base, Record):
+            return base.get(attr, self.graph)
+        if isinstance(base, tuple) and hasattr(base, "_fields") and attr in base._fields:
+            return getattr(base, attr)
+        if isinstance(base, Outside):
+            if not hasattr(base.live, attr):
+                refuse(self.graph, f"`{base.label}` has no attribute `{attr}`")
+            fetch = base.fetch
+            return self.outside(lambda call: getattr(fetch(call), attr), f"{base.label}_{attr}",
+                                getattr(base.live, attr), bound=base)
+        refuse(self.graph, f"unsupported syntax: the attribute `.{attr}` of {type(base).__name__} {base!r}")
+
+    def outside(self, fetch, label: str, live, bound: Outside | None = None):
+        """A value read from outside the function (see `outside.Inputs.read`)."""
+        return self.inputs.read(self.graph, fetch, label, live, bound)
+
+    def index(self, node: ast.expr):
+        if isinstance(node, ast.Slice):
+            return slice(*(None if part is None else self.expr(part) for part in (node.lower, node.upper, node.step)))
+        if isinstance(node, ast.Tuple):
+            return tuple(self.index(e) for e in node.elts)
+        return self.expr(node)
+
+    def _Subscript(self, node):
+        value = self.expr(node.value)
+        index = self.index(node.slice)
+        if isinstance(value, Value):
+            return self.subscript_array(value, index)
+        if isinstance(value, slice) or isinstance(index, slice) and not isinstance(value, (list, tuple, str)):
+            refuse(self.graph, f"cannot slice {value!r}")
+        return subscript(value, index, self.graph)
+
+    def subscript_array(self, value: Value, index):
+        """`x[index]` of an array (index: ints, slices, None, Ellipsis, arrays, or a tuple of them): the
+        place array indexing plugs in."""
+        refuse(self.graph, "unsupported syntax: indexing an array",
+               "Use whole-array operations; select with matrix products or pass the pieces as parameters.")
+
+    def _Call(self, node):
+        target = self.resolved[node]
+        if target == "print":
+            return None
+        args = self._elements(node.args)
+        kwargs = {}
+        for kw in node.keywords:
+            if kw.arg is not None:
+                kwargs[kw.arg] = self.expr(kw.value)
+                continue
+            extra = self.expr(kw.value)
+            if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
+                refuse(self.graph, "`**` unpacking of something other than a dict of keywords")
+            kwargs.update(extra)
+        call = " ".join(self.source.segment(node).split())
+        if isinstance(target, Method):
+            if target.attr is None:
+                return self.call_value(self.env[node.func.id], args, kwargs, call)
+            return self.method(self.expr(node.func.value), target.attr, args, kwargs, call)
+        if isinstance(target, str) and target.startswith("method."):
+            receiver = self.expr(node.func.value)
+            if not isinstance(receiver, Value):
+                return self.method(receiver, target[len("method."):], args, kwargs, call)
+            args.insert(0, receiver)
+        return self.call_target(target, args, kwargs, call)
+
+    def call_target(self, target, args: list, kwargs: dict, call: str):
+        if isinstance(target, FunctionSource):
+            return self.inline(dataclasses.replace(target, within=call), args, kwargs)
+        if isinstance(target, TransformSpec):
+            return self.transformed(target, call, args, kwargs)
+        if target in BUILTINS:
+            try:
+                return BUILTINS[target](self, *args, **kwargs)
+            except TypeError as exc:
+                refuse(self.graph, f"bad arguments to `{target}`: {exc}")
+        return self.apply(target, args, kwargs)
+
+    def method(self, receiver, attr: str, args: list, kwargs: dict, call: str):
+        """`receiver.attr(...)` decided by the receiver: a container's method, an outside object's."""
+        if isinstance(receiver, Value):
+            raise UnknownCallError(f"unsupported syntax: the method `.{attr}()`, which symdiff has no rule for",
+                                   location=self.graph.location, hint="See the README for the supported calls.")
+        if isinstance(receiver, (list, dict, tuple)) and not hasattr(receiver, "_fields"):
+            return container_method(receiver, attr, args, kwargs, self.graph)
+        return self.call_value(self.attribute(receiver, attr), args, kwargs, call)
+
+    def call_value(self, func, args: list, kwargs: dict, call: str):
+        """A call of a function held by a value (a parameter's default, an outside object's method, a
+        function defined in the body)."""
+        if isinstance(func, Local):
+            callee = dataclasses.replace(func.builder.source, name=func.tree.name, tree=func.tree, within=call)
+            self.inputs.validated.setdefault(id(func.tree), (func.tree, func.builder.resolved))
+            return self.inline(callee, args, kwargs, scope=func.builder.env)
+        if not isinstance(func, Function):
+            if not callable(func) or isinstance(func, (Value, Outside, Record)):
+                refuse(self.graph, f"this calls {type(func).__name__} {func!r}, which is not a function")
+            func = Function(func)
+        obj, bound = func.obj, func.bound
+        if inspect.ismethod(obj) and bound is not None:
+            obj, args = obj.__func__, [bound, *args]
+        target = self.resolver.function(obj)
+        if target is None:
+            name = getattr(obj, "__qualname__", repr(obj))
+            what, hint = foreign_function(func.obj) or ("which symdiff has no rule for", "See the README for the supported calls.")
+            raise UnknownCallError(f"a call to `{name}`, {what}", location=self.graph.location, hint=hint)
+        return self.call_target(target, args, kwargs, call)
+
+    def inline(self, callee: FunctionSource, args: list, kwargs: dict, scope: dict | None = None):
+        """A call to a plain Python function: its body evaluated on the arguments (in `scope`, the
+        names of the body that defined it, for a function defined in a body)."""
         if callee.name in self.active:
             raise UnsupportedSyntaxError(
                 f"`{callee.name}` calls itself (through {' -> '.join(self.active)})",
                 location=self.graph.location,
                 hint="symdiff inlines helper functions; recursion has no fixed size to unroll.",
             )
-        builder = Builder(callee, self.graph, self.active, helper=True, backward=self.backward)
-        builder.env.update(self._arguments(callee, args, kwargs))
+        builder = Builder(callee, self.graph, self.active, helper=True, inputs=self.inputs, call=self.call,
+                          backward=self.backward)
+        builder.env.update(scope or {})
+        builder.env.update(builder.arguments(args, kwargs))
         return builder.run()
 
-    def _arguments(self, callee: FunctionSource, args: list, kwargs: dict) -> dict:
-        """The callee's parameters bound to a call's arguments, defaults included."""
+    def arguments(self, args: list, kwargs: dict) -> dict:
+        """This function's parameters bound to a call's arguments, its defaults evaluated here."""
+        tree = self.source.tree.args
+        defaults = {name: self.expr(node) for name, node in self.source.defaults().items()}
+        kind = inspect.Parameter
+        params = [kind(a.arg, kind.POSITIONAL_ONLY, default=defaults.get(a.arg, kind.empty)) for a in tree.posonlyargs]
+        params += [kind(a.arg, kind.POSITIONAL_OR_KEYWORD, default=defaults.get(a.arg, kind.empty)) for a in tree.args]
+        params += [kind(tree.vararg.arg, kind.VAR_POSITIONAL)] if tree.vararg else []
+        params += [kind(a.arg, kind.KEYWORD_ONLY, default=defaults.get(a.arg, kind.empty)) for a in tree.kwonlyargs]
+        params += [kind(tree.kwarg.arg, kind.VAR_KEYWORD)] if tree.kwarg else []
         try:
-            bound = helper_signature(callee).bind(*args, **kwargs)
+            bound = inspect.Signature(params).bind(*args, **kwargs)
         except TypeError as exc:
-            raise UnsupportedSyntaxError(f"bad arguments to `{callee.name}`: {exc}", location=self.graph.location)
+            raise UnsupportedSyntaxError(f"bad arguments to `{self.source.name}`: {exc}", location=self.graph.location)
         bound.apply_defaults()
         return bound.arguments
 
@@ -162,7 +522,9 @@ class Builder:
             )
         callee = dataclasses.replace(spec.source, within=call)
         params = {}
-        for name, value in self._arguments(callee, args, kwargs).items():
+        binder = Builder(callee, self.graph, self.active, helper=True, inputs=self.inputs, call=self.call,
+                          backward=self.backward)
+        for name, value in binder.arguments(args, kwargs).items():
             value = array(self.graph, value, f"`{name}`")
             params[name] = array_op(self.graph, Identity(value.symbol, sp.Integer(len(self.graph.nodes))),
                                     value.shape, name)
@@ -179,31 +541,37 @@ class Builder:
         return (value, grads) if spec.kind == "value_and_grad" else grads
 
 
-def helper_signature(source: FunctionSource) -> inspect.Signature:
-    """The signature of a helper's `def`: positional parameters with constant defaults."""
-    names = source.params
-    defaults = [d.value for d in source.tree.args.defaults]
-    first_default = len(names) - len(defaults)
-    return inspect.Signature([
-        inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                          default=defaults[i - first_default] if i >= first_default else inspect.Parameter.empty)
-        for i, n in enumerate(names)
-    ])
+def _returned(graph: Graph, value):
+    """The differentiated function's result as arrays (a tuple of them for `return value, aux`)."""
+    if isinstance(value, (tuple, list)):
+        return tuple(_returned(graph, v) for v in value)
+    return array(graph, value, "the returned value")
 
 
-def parse(source: FunctionSource, graph: Graph, shapes: dict[str, tuple], has_aux: bool = False,
-          backward=None) -> Graph:
-    """Build the forward graph of `source` with parameters of the given symbolic shapes. `backward`
+def parse(source: FunctionSource, graph: Graph, layout: dict[str, TreeDef], shapes: dict[str, tuple],
+          call: dict | None = None, has_aux: bool = False, backward=None) -> Inputs:
+    """Build the forward graph of `source`, each parameter of the structure `layout` gives it (an
+    array, a tree of arrays, a static value or an outside object) with leaf parameters of the
+    symbolic `shapes` (by leaf name, see `trees.leaf_names`), in order. `call` holds the live
+    arguments by name (outside objects read attributes from them), when there is a call. `backward`
     (reverse mode, `differentiate.backward`) differentiates calls of symdiff.grad functions in place.
 
-    The returned graph's `output` is the symbol of the returned value; with `has_aux`, the function
-    returns `(value, aux)` and `aux` holds the symbol(s) of the auxiliary values.
+    The graph's `output` is the symbol of the returned value; with `has_aux`, the function returns
+    `(value, aux)` and `graph.aux` holds the symbol(s) of the auxiliary values. Returns what the
+    function reads from outside its parameters.
     """
-    builder = Builder(source, graph, backward=backward)
+    builder = Builder(source, graph, call=call, backward=backward)
     for name in source.params:
-        builder.env[name] = graph.param(name, shapes[name])
-    output = builder.run()
+        tree = layout[name]
+        leaves = [graph.param(leaf, shapes[leaf]) for leaf in leaf_names(name, tree)] if tree.num_leaves else []
+        if tree.kind == "object":
+            live = call[name]
+            builder.env[name] = Outside(lambda call, name=name: call[name], name, live)
+        else:
+            builder.env[name] = unflatten(tree, leaves, make_dataclass=Record)
     returned = source.location(source.tree.body[-1])
+    with graph.context(location=returned):
+        output = _returned(graph, builder.run())
     if isinstance(output, tuple) != has_aux or (has_aux and len(output) != 2):
         raise UnsupportedSyntaxError(
             f"`{source.name}` must return `(value, aux)` with has_aux=True" if has_aux
@@ -218,4 +586,4 @@ def parse(source: FunctionSource, graph: Graph, shapes: dict[str, tuple], has_au
     name = source.name if source.name not in builder.env else "value"
     graph.output = output.symbol if output.expr in graph else output.named(name).symbol
     graph.resolve_dims()
-    return graph
+    return builder.inputs

@@ -25,11 +25,12 @@ class FunctionSource:
     imports: dict[str, str] = field(default_factory=dict)  # alias -> dotted name, read statically
     constants: dict[str, object] = field(default_factory=dict)  # module-level number and string literals
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)  # module-level defs
-    closure: dict | None = None  # the live function's free variables
+    closure: dict | None = None  # the live function's free variables: name -> cell, read at each call
     within: str = ""  # the call a helper is being inlined for
 
     @classmethod
-    def from_function(cls, fn) -> FunctionSource:
+    def from_function(cls, fn, helper: bool = False) -> FunctionSource:
+        """The source of a live function; a `lambda` is accepted as a `helper` (a function called)."""
         fn = inspect.unwrap(fn)
         if not inspect.isfunction(fn):
             raise SourceError(
@@ -46,9 +47,12 @@ class FunctionSource:
                 "interactive prompt keep no source.",
             )
         module = _parse_module(text, filename)
-        tree = _find_def(module, fn.__name__, code.co_firstlineno, filename, text)
-        source = cls._make(fn.__name__, filename, text, module, tree, fn.__globals__)
-        source.closure = inspect.getclosurevars(fn).nonlocals
+        if helper and fn.__name__ == "<lambda>":
+            tree = _find_lambda(module, code, filename, text)
+        else:
+            tree = _find_def(module, fn.__name__, code.co_firstlineno, filename, text)
+        source = cls._make(tree.name, filename, text, module, tree, fn.__globals__)
+        source.closure = dict(zip(code.co_freevars, fn.__closure__ or ()))
         return source
 
     @classmethod
@@ -80,8 +84,21 @@ class FunctionSource:
 
     @property
     def params(self) -> list[str]:
-        """The parameter names of the `def`, in order."""
-        return [a.arg for a in self.tree.args.posonlyargs + self.tree.args.args]
+        """The parameter names of the `def`, in order: positional ones, `*args`, keyword-only ones."""
+        args = self.tree.args
+        return [a.arg for a in args.posonlyargs + args.args + ([args.vararg] if args.vararg else []) + args.kwonlyargs]
+
+    @property
+    def vararg(self) -> str | None:
+        return self.tree.args.vararg.arg if self.tree.args.vararg else None
+
+    def defaults(self) -> dict[str, ast.expr]:
+        """Each parameter with a default, and the default's expression."""
+        args = self.tree.args
+        positional = args.posonlyargs + args.args
+        found = {a.arg: d for a, d in zip(positional[len(positional) - len(args.defaults):], args.defaults)}
+        found.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        return found
 
     def location(self, node: ast.AST) -> Location:
         return Location(self.filename, node.lineno, node.col_offset, self.segment(node), self.within)
@@ -153,6 +170,26 @@ def _find_def(module: ast.Module, name: str, firstlineno: int | None, filename: 
             hint="Write it as a plain `def` with a `return` statement.",
         )
     return tree
+
+
+def _find_lambda(module: ast.Module, code, filename: str, text: str) -> ast.FunctionDef:
+    """The `lambda` of a code object, as the `def` it stands for."""
+    params = list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    candidates = [
+        node for node in ast.walk(module)
+        if isinstance(node, ast.Lambda) and node.lineno == code.co_firstlineno
+        and [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs] == params
+    ]
+    if not candidates:
+        raise SourceError(f"the source of a lambda on line {code.co_firstlineno} of {filename} was not found")
+    return lambda_def(candidates[0])
+
+
+def lambda_def(node: ast.Lambda) -> ast.FunctionDef:
+    """A `lambda` as the `def` it stands for (`def <lambda at line 3>(x): return body`)."""
+    body = [ast.copy_location(ast.Return(node.body), node.body)]
+    tree = ast.FunctionDef(name=f"<lambda at line {node.lineno}>", args=node.args, body=body, decorator_list=[])
+    return ast.copy_location(tree, node)
 
 
 def _def_lines(node) -> set[int]:

@@ -25,24 +25,49 @@ from symdiff.functional import binary_cross_entropy_with_logits as bce
 
 # (source of `f`, expected error, the offending line's text, a phrase of the message, a phrase of the hint)
 REFUSED = {
-    "for loop": ("""
+    "for loop over a size": ("""
 def f(x, w):
     z = x @ w
-    for i in range(3):
+    for i in range(x.shape[0]):
         z = z + x @ w
     return bce(z, z)
-""", UnsupportedSyntaxError, "for i in range(3):", "`for` loop", "vectorize"),
-    "if statement": ("""
+""", UnsupportedSyntaxError, "for i in range(x.shape[0]):", "varies between calls", "issue 12"),
+    "if statement on an array": ("""
 def f(x, w):
     if x:
         w = w + 1
     return bce(x @ w, x @ w)
-""", UnsupportedSyntaxError, "if x:", "`if` statement", "np.maximum"),
+""", UnsupportedSyntaxError, "if x:", "branches on array values", "np.maximum"),
+    "try statement": ("""
+def f(x, w):
+    try:
+        z = x @ w
+    except ValueError:
+        z = x
+    return bce(z, z)
+""", UnsupportedSyntaxError, "try:", "`try` statement", "one path"),
+    "recursion": ("""
+def f(x, w):
+    return g(x, w)
+
+def g(x, w):
+    return f(x, w)
+""", UnsupportedSyntaxError, "return f(x, w)", "calls itself", "recursion"),
+    "generator": ("""
+def f(x, w):
+    z = yield x
+    return bce(x @ w, x @ w)
+""", UnsupportedSyntaxError, "z = yield x", "`yield`", "generators"),
+    "global statement": ("""
+def f(x, w):
+    global w0
+    return bce(x @ w, x @ w)
+""", UnsupportedSyntaxError, "global w0", "`global` statement", "parameter"),
     "unknown call": ("""
 def f(x, w):
-    z = np.linalg.norm(x @ w)
+    z = np.fft.fft(x @ w)
     return bce(z, z)
-""", UnknownCallError, "z = np.linalg.norm(x @ w)", "numpy.linalg.norm", "README"),
+""", UnknownCallError, "z = np.fft.fft(x @ w)", "numpy.fft.fft", "README"),
     "misspelled call": ("""
 def f(x, w):
     z = np.matmull(x, w)
@@ -54,19 +79,10 @@ def f(x, w):
     z[0] = 1.0
     return bce(z, z)
 """, UnsupportedSyntaxError, "z[0] = 1.0", "subscript assignment", "new array"),
-    "lambda": ("""
-def f(x, w):
-    g = lambda v: v @ w
-    return bce(g(x), x)
-""", UnsupportedSyntaxError, "g = lambda v: v @ w", "lambda", "def"),
     "**kwargs": ("""
 def f(x, w, **options):
     return bce(x @ w, x @ w)
 """, UnsupportedSyntaxError, "def f(x, w, **options):", "**kwargs", "every parameter"),
-    "*args": ("""
-def f(x, *ws):
-    return bce(x, x)
-""", UnsupportedSyntaxError, "def f(x, *ws):", "*args", "every parameter"),
     "indexing": ("""
 def f(x, w):
     return bce(x[0] @ w, x[0] @ w)
@@ -76,7 +92,7 @@ def f(x, w):
     while True:
         x = x + 1
     return bce(x @ w, x @ w)
-""", UnsupportedSyntaxError, "while True:", "`while` loop", "straight-line"),
+""", UnsupportedSyntaxError, "while True:", "`while` loop", "issue 12"),
     "undefined name": ("""
 def f(x, w):
     return bce(x @ w, target)
@@ -98,10 +114,10 @@ def f(x, w):
 def f(x, w):
     return bce(x @ w, x @ w, reductions="sum")
 """, UnsupportedSyntaxError, 'return bce(x @ w, x @ w, reductions="sum")', "reductions", "reduction="),
-    "comparison": ("""
+    "chained comparison": ("""
 def f(x, w):
-    return bce(x @ w, (x @ w) > 0)
-""", UnsupportedSyntaxError, "return bce(x @ w, (x @ w) > 0)", "comparison", "np.maximum"),
+    return bce(x @ w, 0 < x @ w < 1)
+""", UnsupportedSyntaxError, "return bce(x @ w, 0 < x @ w < 1)", "chained comparison", "&"),
 }
 
 
@@ -111,8 +127,6 @@ def test_refused_constructs(tmp_path, case):
     module = load_module(tmp_path, HEADER + body.lstrip("\n"))
     lines = (HEADER + body.lstrip("\n")).splitlines()
     with pytest.raises(error) as info:
-        if case == "*args":
-            symdiff.derive(module.f, shapes={"x": ("N",)})
         symdiff.derive(module.f, wrt="w", shapes={"x": ("N", "D"), "w": ("D",)})
     exc = info.value
     assert isinstance(exc, symdiff.SymdiffError)
@@ -232,7 +246,7 @@ def test_lambda_is_refused():
 
 def test_errors_are_not_sympy_tracebacks(tmp_path):
     """A refused construct stops in the validating pass: no SymPy frame in the traceback."""
-    module = load_module(tmp_path, HEADER + REFUSED["for loop"][0].lstrip("\n"))
+    module = load_module(tmp_path, HEADER + REFUSED["try statement"][0].lstrip("\n"))
     with pytest.raises(UnsupportedSyntaxError) as info:
         symdiff.derive(module.f, shapes={"x": ("N", "D"), "w": ("D",)})
     assert not any("sympy" in str(entry.path) for entry in info.traceback)
@@ -277,13 +291,14 @@ def mlp_loss(params, x, y):
 @pytest.mark.parametrize("tree, kind", [([(np.ones((3, 2)), np.ones(2)), (np.ones((2, 1)), np.ones(1))], "list"),
                                         ((np.ones((3, 2)), np.ones(2)), "tuple"),
                                         ({"w": np.ones((3, 2)), "b": np.ones(2)}, "dict")])
-def test_a_parameter_tree_is_called_one(tree, kind):
-    with pytest.raises(InputTypeError) as info:
+def test_a_parameter_tree_used_as_an_array_is_named_as_a_container(tree, kind):
+    """Trees compile (tests/test_language.py); one used where an array belongs is named for what it is."""
+    with pytest.raises(UnsupportedSyntaxError) as info:
         symdiff.grad(mlp_loss)(tree, np.ones((4, 3)), np.ones((4, 2)))
     text = str(info.value)
-    assert f"`params` is a {kind} of arrays (a parameter tree); symdiff takes each parameter as one array" in text
-    assert "inhomogeneous" not in text and "array of object" not in text and "np.asarray" not in text
-    assert "Pass each array as a parameter of its own" in text and info.value.lineno == mlp_loss.__code__.co_firstlineno
+    assert f"must be an array or a number, not a {kind} of 2 items" in text and "Value(" not in text
+    assert "inhomogeneous" not in text and "array of object" not in text
+    assert "Index or unpack it" in text and info.value.lineno == mlp_loss.__code__.co_firstlineno + 1
 
 
 FOREIGN = {
@@ -356,7 +371,8 @@ TYPICAL = {
 
 @pytest.mark.parametrize("case", TYPICAL)
 def test_a_typical_error_shows_the_users_call_not_symdiffs_internals(tmp_path, case):
-    module = load_module(tmp_path, HEADER + "def f(x, w):\n    z = x @ w\n    for i in range(3):\n        z = z + 1\n"
+    module = load_module(tmp_path, HEADER + "def f(x, w):\n    z = x @ w\n    try:\n        z = z + 1\n"
+                         "    except ValueError:\n        pass\n"
                          "    return bce(z, z)\n\n\ndef g(x, w):\n    return bce(x @ w, x @ w)\n")
     with pytest.raises(symdiff.SymdiffError) as info:
         TYPICAL[case](module)
@@ -380,10 +396,10 @@ def test_an_internal_bug_keeps_its_whole_traceback(monkeypatch):
 
 
 def test_a_shape_the_generated_check_refuses_is_raised_at_once_and_short():
-    """The generated code's own check names the parameter; symdiff adds one frame, its dispatch."""
+    """The generated code's own check names the parameter; symdiff adds only its dispatch's frames."""
     g = symdiff.grad(tutorial, wrt="w")
     g(np.ones(5), np.zeros(3), np.ones((5, 3)), np.zeros(3))
     with pytest.raises(ValueError, match=r"b: expected shape \(\w,\) = \(3,\), got \(4,\)") as info:
         g(np.ones(5), np.zeros(3), np.ones((5, 3)), np.zeros(4))
-    assert len(_symdiff_frames(info.value)) == 1
+    assert len(_symdiff_frames(info.value)) <= 3
     assert len(g.derivations) == 1

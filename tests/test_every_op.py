@@ -14,12 +14,13 @@ from helpers import load_module, torch
 
 import symdiff
 import symdiff.functional
-from symdiff.ops import EXAMPLES, OPS
+from symdiff.ops import EXAMPLES, OPS, REFUSED
 
 HEADER = """\
 import math
 import numpy as np
 import scipy
+import scipy.linalg
 import scipy.special
 import scipy.stats
 import symdiff
@@ -36,7 +37,8 @@ DOMAINS = {
     "positive": lambda rng, shape: rng.uniform(0.5, 2.0, shape),
     "unit": lambda rng, shape: rng.uniform(-0.9, 0.9, shape),
     "above1": lambda rng, shape: rng.uniform(1.5, 3.0, shape),
-    "spd": None,  # symmetric positive definite matrices, made below
+    "probability": lambda rng, shape: rng.uniform(0.05, 0.95, shape),
+    "spd": lambda rng, shape: rng.standard_normal(shape),  # square matrices made symmetric positive definite below
 }
 EPS = 1e-6
 
@@ -46,7 +48,7 @@ def _inputs(ex, rng, dtype=np.float64):
     for name, shape in ex.shapes.items():
         if name in ex.integers:
             args[name] = rng.integers(0, ex.integers[name], shape)
-        elif ex.domain == "spd":
+        elif ex.domain == "spd" and len(shape) >= 2 and shape[-1] == shape[-2]:
             m = rng.standard_normal(shape)
             args[name] = (m @ np.swapaxes(m, -1, -2) + shape[-1] * np.eye(shape[-1])).astype(dtype)
         else:
@@ -170,7 +172,8 @@ def _weighted(tmp_path, ex):
 
 
 def test_every_spelling_has_an_example(tmp_path, monkeypatch):
-    """Compiling every example reaches every registered name: an op without an example fails here."""
+    """Compiling every example reaches every registered name (but those refused, which
+    tests/test_bad_inputs.py calls): an op without an example fails here."""
     reached = set()
     for name, op in list(OPS.items()):
         def traced(graph, args, kwargs, _op=op, _name=name):
@@ -181,5 +184,5 @@ def test_every_spelling_has_an_example(tmp_path, monkeypatch):
     for ex in EXAMPLES:
         module = _module(tmp_path, ex)
         symdiff.derive(module.f, wrt=_float_params(ex)[0], shapes=ex.shapes)
-    missing = sorted(set(OPS) - reached)
+    missing = sorted(set(OPS) - reached - REFUSED)
     assert not missing, f"registered names that no example reaches: {missing}"

@@ -253,6 +253,57 @@ def test_kink_conventions_match_torch():
     np.testing.assert_array_equal(gb, [1.0, 0.5, 0.0])
 
 
+def row_max(x):
+    return np.max(x, axis=1).sum()
+
+
+def largest(x):
+    return x.max()
+
+
+def product(x):
+    return np.prod(x)
+
+
+def row_products(x):
+    return np.prod(x, axis=1).sum()
+
+
+def row_norms(x):
+    return np.linalg.norm(x, axis=1).sum()
+
+
+def row_stds(x):
+    return np.std(x, axis=1).sum()
+
+
+def running_products(x):
+    return np.cumprod(x, axis=1)
+
+
+def test_reduction_kinks_match_torch():
+    """Ties of a maximum share the gradient evenly (torch's amax); the gradients of products and
+    running products are exact with zeros; norms and standard deviations have gradient 0 at 0."""
+    x = np.array([[2.0, 0.0, 3.0, 0.0], [0.0, 5.0, 2.0, 1.0], [1.0, 2.0, 4.0, 0.5]])
+    v = np.arange(1.0, 13.0).reshape(3, 4)
+    (a, b, c, d), (e, f, g, h), (i, j, k, m) = v
+    expected = [[a, 2 * b + 6 * c, 0, 0], [e + 5 * f + 10 * g + 10 * h, 0, 0, 0],
+                [i + 2 * j + 8 * k + 4 * m, j + 4 * k + 2 * m, 2 * k + m, 8 * m]]
+    np.testing.assert_allclose(symdiff.vjp(running_products)(x, v), expected)
+    np.testing.assert_allclose(symdiff.jvp(running_products)(x, np.ones_like(x))[1],
+                               [[1, 2, 6, 0], [1, 5, 10, 10], [1, 3, 14, 15]])
+    ties = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]])
+    np.testing.assert_allclose(symdiff.grad(row_max)(ties), [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    np.testing.assert_allclose(symdiff.grad(largest)(ties), [[0, 0.5, 0.5], [0, 0, 0]])
+    x = np.array([[0.0, 3.0, 2.0], [1.0, 5.0, 2.0]])
+    np.testing.assert_array_equal(symdiff.grad(product)(x), [[60, 0, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(symdiff.grad(row_products)(x), [[6, 0, 0], [10, 2, 5]])
+    np.testing.assert_array_equal(symdiff.grad(product)(np.array([0.0, 2.0, 0.0])), [0, 0, 0])
+    flat = np.array([[0.0, 0.0, 0.0], [3.0, 0.0, 4.0]])
+    np.testing.assert_allclose(symdiff.grad(row_norms)(flat), [[0, 0, 0], [0.6, 0, 0.8]])
+    np.testing.assert_array_equal(symdiff.grad(row_stds)(np.ones((2, 3)))[0], [0, 0, 0])
+
+
 # -- spellings -------------------------------------------------------------------------------
 
 SPELLINGS = {

@@ -11,8 +11,11 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Callable
 
+import sympy as sp
+
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value
+from ..scalar import mask
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,11 @@ class Example:
     `Example("np.cumsum(a, axis=1)", {"a": (3, 4)})`.
 
     `domain` is where float inputs are drawn: "real" (normal), "positive" (0.5 to 2), "unit"
-    (-0.9 to 0.9) or "above1" (1.5 to 3). `integers` gives, for index arguments, the exclusive
-    upper bound of their values. `wrt` names the arguments to differentiate (default: every float
-    one). `second_order` also checks the Hessian-vector product. `array_api=False` declares an op whose
-    code needs numpy (the test checks that other libraries' arrays are refused clearly).
+    (-0.9 to 0.9), "above1" (1.5 to 3), "probability" (0.05 to 0.95) or "spd" (symmetric positive
+    definite matrices). `integers` gives, for index arguments, the exclusive upper bound of their
+    values. `wrt` names the arguments to differentiate (default: every float one). `second_order`
+    also checks the Hessian-vector product. `array_api=False` declares an op whose code needs numpy
+    (the test checks that other libraries' arrays are refused clearly).
     """
 
     expr: str
@@ -82,16 +86,44 @@ def example(expr: str, domain: str = "real", integers: dict | None = None, wrt: 
 
 EXAMPLES: list[Example] = []
 
+#: Names symdiff knows and refuses (each with its reason), so that no example can reach them.
+REFUSED: set[str] = set()
+
+
+def refuse(*names: str, message: str, hint: str) -> None:
+    """Register `names` as calls refused with `message` and `hint` (rather than unknown)."""
+    def impl(graph, *args, **kwargs):
+        raise UnsupportedSyntaxError(message, location=graph.location, hint=hint)
+
+    for name in names:
+        OPS[name] = Op(name, impl, inspect.signature(lambda *args, **kwargs: None))
+    REFUSED.update(names)
+
 
 def array(graph, value, what: str) -> Value:
-    """`value` as an array operand: numbers become constants; anything else is refused."""
+    """`value` as an array operand: numbers and dimensions (`x.shape[0]`, a SymPy expression of
+    dimension symbols) become constants, masks 0 and 1; anything else is refused."""
     if isinstance(value, Value):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value.apply(mask, label=value.label) if value.is_mask else value
+    if isinstance(value, (int, float, sp.Expr)) and not isinstance(value, bool):
         return graph.const(value)
+    if isinstance(value, (list, tuple, dict)):
+        raise UnsupportedSyntaxError(
+            f"{what} must be an array or a number, not a {type(value).__name__} of {len(value)} items",
+            location=graph.location,
+            hint="Index or unpack it (`params[0]`, `W, b = params`), or stack it (`np.stack(...)`).")
     raise UnsupportedSyntaxError(
         f"{what} must be an array or a number, not {value!r}", location=graph.location
     )
+
+
+def number(graph, value, what: str):
+    """A constant number parameter (`alpha=1.0`), integral floats as integers so that the formula
+    reads `x`, not `1.0*x`."""
+    value = constant(graph, value, what)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise UnsupportedSyntaxError(f"{what} must be a number, not {value!r}", location=graph.location)
+    return int(value) if float(value).is_integer() else value
 
 
 def constant(graph, value, what: str, allowed=None):
@@ -102,4 +134,4 @@ def constant(graph, value, what: str, allowed=None):
     return value
 
 
-from . import arithmetic, elementwise, axes, reductions, softmax, losses  # noqa: E402,F401  (they register)
+from . import arithmetic, elementwise, masks, activations, axes, reductions, norms, softmax, losses, linalg  # noqa: E402,F401,E501  (they register)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from . import EXAMPLES, array, constant, defop, example, register
-from ..errors import UnsupportedSyntaxError
 from ..ir import Value, elementwise
 from ..primitives import matmul
 from ..scalar import maximum, minimum, relu
@@ -44,13 +43,7 @@ def truediv(graph, input, other):
 
 @defop("operator.pow", "numpy.power", "torch.pow", "method.pow", "method.__pow__")
 def power(graph, input, exponent):
-    if isinstance(exponent, Value):
-        raise UnsupportedSyntaxError(
-            "the exponent of `**` must be a number",
-            location=graph.location,
-            hint="Write `np.exp(b * np.log(a))` for a variable exponent.",
-        )
-    return array(graph, input, "the base") ** exponent
+    return array(graph, input, "the base") ** array(graph, exponent, "the exponent")
 
 
 @defop("operator.neg", "numpy.negative", "torch.neg", "torch.negative", "method.neg", "method.__neg__")
@@ -71,8 +64,7 @@ def pos(graph, input):
 # -- matrix products -------------------------------------------------------------------------
 
 
-@defop("operator.matmul", "numpy.matmul", "numpy.dot", "torch.matmul", "method.matmul", "method.dot",
-       "method.__matmul__")
+@defop("operator.matmul", "numpy.matmul", "torch.matmul", "method.matmul", "method.__matmul__")
 def matrix_product(graph, input, other):
     return matmul(array(graph, input, "the first operand"), array(graph, other, "the second operand"))
 
@@ -122,6 +114,9 @@ EXAMPLES.extend([
     example("a ** 3 + a ** -2 + a ** 0.5 + np.power(a, 2) + a.__pow__(2)", a=(3,), domain="positive",
             second_order=True),
     example("torch.pow(a, 2) + a.pow(3)", a=(3,)),
+    example("a ** b + np.power(a, b) + 2 ** b + np.power(1.5, a)", a=(3, 4), b=(4,), domain="positive",
+            second_order=True),
+    example("torch.pow(a, b) + a.pow(b) + a.__pow__(b)", a=(2, 3), b=(2, 3), domain="positive"),
     example("np.add(a, b) + np.subtract(a, b) + np.multiply(a, b) + np.divide(a, b) + np.true_divide(a, b)"
             " + np.negative(a) + np.square(b)", domain="positive", **_AB),
     example("torch.add(a, b, alpha=2) + torch.sub(a, b, alpha=0.5) + torch.subtract(a, b) + torch.mul(a, b)"

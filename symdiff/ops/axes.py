@@ -7,10 +7,14 @@ from ..errors import UnsupportedSyntaxError
 @defop("numpy.transpose")
 def np_transpose(graph, a, axes=None):
     x = array(graph, a, "the array")
-    if axes is not None and tuple(axes) != tuple(range(x.ndim))[::-1]:
-        raise UnsupportedSyntaxError("only the full reversal of axes is supported", location=graph.location,
-                                     hint="Use np.transpose(x) or x.T on 2-D arrays.")
-    return x.T
+    if axes is None:
+        return x.T
+    axes = constant(graph, axes, "`axes`")
+    if not isinstance(axes, tuple) or not all(isinstance(p, int) and -x.ndim <= p < x.ndim for p in axes) \
+            or sorted(p % x.ndim for p in axes) != list(range(x.ndim)):
+        raise UnsupportedSyntaxError(f"axes={axes!r} is not a permutation of the {x.ndim} axes of the array",
+                                     location=graph.location, hint="Give each axis once, e.g. axes=(0, 2, 1).")
+    return x.transpose(tuple(p % x.ndim for p in axes))
 
 
 @defop("torch.t", "method.t")
@@ -41,6 +45,7 @@ def attribute_T(graph, input):
 
 EXAMPLES.extend([
     example("a.T + np.transpose(a) + np.transpose(a, (1, 0))", a=(3, 4)),
+    example("np.transpose(a, (1, 2, 0)) + np.transpose(a, (-2, -1, 0))", a=(2, 3, 3)),
     example("torch.t(a) + a.t() + torch.transpose(a, 0, 1) + a.transpose(0, 1)", a=(3, 4)),
     example("a.transpose() + a.T", a=(2, 3)),
 ])

@@ -1,13 +1,13 @@
-"""Losses with torch semantics: BCE with logits, MSE, cross-entropy."""
+"""Losses with torch semantics: BCE with logits, MSE, cross-entropy, L1, Huber, smooth L1, KL divergence."""
 from __future__ import annotations
 
 import sympy as sp
 
-from . import EXAMPLES, array, constant, defop, example, register
+from . import EXAMPLES, array, constant, defop, example, number, register
 from .. import functional
 from ..errors import UnsupportedSyntaxError
-from ..ir import Value
-from ..scalar import softplus
+from ..ir import Value, elementwise
+from ..scalar import absolute, softplus, xlogy
 from .softmax import log_softmax
 
 def reduce_loss(graph, loss: Value, reduction) -> Value:
@@ -111,6 +111,72 @@ def cross_entropy(graph, input, target, weight=None, size_average=None, ignore_i
 register(cross_entropy, "symdiff.functional.cross_entropy", like=functional.cross_entropy)
 
 
+def _difference(graph, what: str, input, target) -> Value:
+    x, y = array(graph, input, "`input`"), array(graph, target, "`target`")
+    same_shape(graph, what, x, y)
+    return x - y
+
+
+def _torch_l1_signature(input, target, size_average=None, reduce=None, reduction="mean"):
+    """torch.nn.functional.l1_loss."""
+
+
+@defop("torch.nn.functional.l1_loss", like=_torch_l1_signature)
+def l1_loss(graph, input, target, size_average=None, reduce=None, reduction="mean"):
+    _no_legacy(graph, size_average, reduce)
+    return reduce_loss(graph, _difference(graph, "l1_loss", input, target).apply(absolute), reduction)
+
+
+def _torch_huber_signature(input, target, reduction="mean", delta=1.0):
+    """torch.nn.functional.huber_loss."""
+
+
+@defop("torch.nn.functional.huber_loss", like=_torch_huber_signature)
+def huber_loss(graph, input, target, reduction="mean", delta=1.0):
+    """Quadratic within `delta` of the target, linear beyond."""
+    delta = number(graph, delta, "`delta`")
+    d = _difference(graph, "huber_loss", input, target)
+    loss = d.apply(lambda u: sp.Piecewise((u**2 / 2, absolute(u) < delta), (delta * (absolute(u) - delta / 2), True)))
+    return reduce_loss(graph, loss, reduction)
+
+
+def _torch_smooth_l1_signature(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """torch.nn.functional.smooth_l1_loss."""
+
+
+@defop("torch.nn.functional.smooth_l1_loss", like=_torch_smooth_l1_signature)
+def smooth_l1_loss(graph, input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """huber_loss / beta: quadratic within `beta`, |d| - beta/2 beyond (|d| for beta = 0)."""
+    _no_legacy(graph, size_average, reduce)
+    beta = number(graph, beta, "`beta`")
+    d = _difference(graph, "smooth_l1_loss", input, target)
+    if beta == 0:
+        return reduce_loss(graph, d.apply(absolute), reduction)
+    loss = d.apply(lambda u: sp.Piecewise((u**2 / (2 * beta), absolute(u) < beta), (absolute(u) - beta / 2, True)))
+    return reduce_loss(graph, loss, reduction)
+
+
+def _torch_kl_div_signature(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """torch.nn.functional.kl_div."""
+
+
+@defop("torch.nn.functional.kl_div", like=_torch_kl_div_signature)
+def kl_div(graph, input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """sum of target * (log(target) - input), `input` holding log-probabilities (and `target` too with
+    `log_target`); 'batchmean' divides the sum by the batch size."""
+    _no_legacy(graph, size_average, reduce)
+    x, y = array(graph, input, "`input`"), array(graph, target, "`target`")
+    same_shape(graph, "kl_div", x, y)
+    if constant(graph, log_target, "`log_target`", allowed=(False, True)):
+        loss = elementwise(lambda u, t: sp.exp(t) * (t - u), x, y)
+    else:
+        loss = elementwise(lambda u, t: xlogy(t, t) - t * u, x, y)
+    constant(graph, reduction, "`reduction`", allowed=("mean", "batchmean", "sum", "none"))
+    if reduction == "batchmean":
+        return loss.sum() / (x.shape[0] if x.ndim else 1)
+    return reduce_loss(graph, loss, reduction)
+
+
 def _no_legacy(graph, size_average, reduce):
     if size_average is not None or reduce is not None:
         raise UnsupportedSyntaxError(
@@ -131,4 +197,15 @@ EXAMPLES.extend([
             a=(3, 4), b=(3, 4), w=(4,), domain="positive"),
     example("F.cross_entropy(a, b, reduction='none') + F.cross_entropy(a, b, label_smoothing=0.2)",
             a=(3, 4), b=(3, 4), domain="positive"),
+    example("F.l1_loss(a, b) + F.l1_loss(a, b, reduction='sum') + F.l1_loss(a, b, reduction='none')", a=(3, 4),
+            b=(3, 4)),
+    example("F.huber_loss(a, b) + F.huber_loss(a, b, reduction='sum', delta=0.5) + F.huber_loss(a, b, 'none', 2.0)",
+            second_order=True, a=(3, 4), b=(3, 4)),
+    example("F.smooth_l1_loss(a, b) + F.smooth_l1_loss(a, b, reduction='sum', beta=0.5)"
+            " + F.smooth_l1_loss(a, b, reduction='none', beta=0.0)", second_order=True, a=(2, 3, 4), b=(2, 3, 4)),
+    example("F.kl_div(a, b) + F.kl_div(a, b, reduction='batchmean') + F.kl_div(a, b, reduction='sum')"
+            " + F.kl_div(a, b, reduction='none')", second_order=True, a=(3, 4), b=(3, 4), domain="positive"),
+    example("F.kl_div(a, b, log_target=True) + F.kl_div(a, b, reduction='batchmean', log_target=True)",
+            a=(3, 4), b=(3, 4)),
+    example("F.kl_div(a, b, reduction='batchmean')", a=(5,), b=(5,), domain="positive"),
 ])

@@ -9,6 +9,9 @@ What symdiff refuses is the measured coverage; what it compiles must be right.
 
 `scripts/corpus.py` runs them and prints the summary; `tests/test_corpus_cases.py` asserts that no case
 is compiled and wrong and none crashes. The machinery is in `corpus.harness`.
+
+The `*_style.py` modules beside them are a second corpus, written with the constructs symdiff
+supports (autograd's and JAX's examples, Tangent's tests, d2l): `tests/test_corpus.py` checks those.
 """
 from __future__ import annotations
 
