@@ -22,7 +22,7 @@ from .static import BUILTINS
 
 MODULE_CONSTANTS = {"numpy.pi": math.pi, "numpy.e": math.e, "math.pi": math.pi, "math.e": math.e,
                     "torch.pi": math.pi, "torch.e": math.e, "numpy.inf": math.inf, "math.inf": math.inf,
-                    "torch.inf": math.inf}
+                    "torch.inf": math.inf, "numpy.newaxis": None}
 CONTEXTS = {"torch.no_grad", "torch.inference_mode"}  # blocks whose values are constants
 _LIBRARIES = {"numpy", "torch", "scipy", "symdiff", "jax", "autograd", "math", "builtins"}  # never inlined, but:
 _USER_CODE_IN_LIBRARIES = ("symdiff.examples",)

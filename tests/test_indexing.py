@@ -239,3 +239,10 @@ def test_slicing_and_index_assignment_run_on_array_api_strict(tmp_path):
         assert type(a).__module__.startswith("array_api_strict")
         np.testing.assert_allclose(np.asarray(a), b, rtol=1e-12)
     np.testing.assert_allclose(expected[0], fd_gradient(f, [x, v], 0), rtol=1e-6, atol=1e-8)
+
+
+def test_numpy_newaxis_is_none(tmp_path):
+    module = load_module(tmp_path, "import numpy as np\n\ndef f(x, w):\n"
+                                   "    return (x[:, np.newaxis] * w[np.newaxis, :] ** 2).sum()\n")
+    args = [np.linspace(-1, 1, 3), np.linspace(0.5, 2, 4)]
+    assert symdiff.check_grad(module.f, args, wrt=("x", "w")) < 1e-6
