@@ -25,6 +25,24 @@ def _torch_models() -> dict:
     return {"linear": linear, "mlp": mlp}
 
 
+def _numpy_like_models(xp, mean) -> dict:
+    """The models written with a numpy-like module `xp` (jax.numpy, autograd.numpy, pytensor.tensor)
+    and its `mean` (autograd's spelling divides the sum by the size)."""
+
+    def bce(z, y):
+        return mean(xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z))))
+
+    def linear(x, y, w, b):
+        return bce(x @ w + b, y)
+
+    def mlp(x, y, w1, b1, w2, b2, w3, b3):
+        h1 = xp.tanh(x @ w1 + b1)
+        h2 = xp.tanh(h1 @ w2 + b2)
+        return bce(h2 @ w3 + b3, y)
+
+    return {"linear": linear, "mlp": mlp}
+
+
 def prepare_torch(workload, inputs):
     """Eager autograd: forward, then `torch.autograd.grad` (no `.grad` accumulation to reset)."""
     import torch
@@ -47,18 +65,7 @@ def prepare_jax(workload, inputs):
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
 
-    def bce(z, y):
-        return jnp.mean(jnp.maximum(z, 0) - z * y + jnp.log1p(jnp.exp(-jnp.abs(z))))
-
-    def linear(x, y, w, b):
-        return bce(x @ w + b, y)
-
-    def mlp(x, y, w1, b1, w2, b2, w3, b3):
-        h1 = jnp.tanh(x @ w1 + b1)
-        h2 = jnp.tanh(h1 @ w2 + b2)
-        return bce(h2 @ w3 + b3, y)
-
-    model = {"linear": linear, "mlp": mlp}[workload.model]
+    model = _numpy_like_models(jnp, jnp.mean)[workload.model]
     fn = jax.jit(jax.value_and_grad(model, argnums=tuple(range(2, len(inputs)))))
     arrays = [jnp.asarray(a) for a in inputs]
     return lambda: jax.block_until_ready(fn(*arrays))
@@ -69,18 +76,7 @@ def prepare_autograd(workload, inputs):
     import autograd
     import autograd.numpy as anp
 
-    def bce(z, y):
-        return anp.sum(anp.maximum(z, 0) - z * y + anp.log1p(anp.exp(-anp.abs(z)))) / z.size
-
-    def linear(x, y, w, b):
-        return bce(x @ w + b, y)
-
-    def mlp(x, y, w1, b1, w2, b2, w3, b3):
-        h1 = anp.tanh(x @ w1 + b1)
-        h2 = anp.tanh(h1 @ w2 + b2)
-        return bce(h2 @ w3 + b3, y)
-
-    model = {"linear": linear, "mlp": mlp}[workload.model]
+    model = _numpy_like_models(anp, lambda a: anp.sum(a) / a.size)[workload.model]
     fn = autograd.value_and_grad(model, argnum=tuple(range(2, len(inputs))))
     return lambda: fn(*inputs)
 
@@ -110,18 +106,7 @@ def prepare_pytensor(workload, inputs):
     dtype = str(inputs[0].dtype)
     symbols = [pt.tensor(f"a{i}", dtype=dtype, shape=(None,) * a.ndim) for i, a in enumerate(inputs)]
 
-    def bce(z, y):
-        return pt.mean(pt.maximum(z, 0) - z * y + pt.log1p(pt.exp(-pt.abs(z))))
-
-    def linear(x, y, w, b):
-        return bce(x @ w + b, y)
-
-    def mlp(x, y, w1, b1, w2, b2, w3, b3):
-        h1 = pt.tanh(x @ w1 + b1)
-        h2 = pt.tanh(h1 @ w2 + b2)
-        return bce(h2 @ w3 + b3, y)
-
-    loss = {"linear": linear, "mlp": mlp}[workload.model](*symbols)
+    loss = _numpy_like_models(pt, pt.mean)[workload.model](*symbols)
     fn = pytensor.function(symbols, [loss, *pytensor.grad(loss, symbols[2:])])
 
     def call():
