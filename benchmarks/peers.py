@@ -43,11 +43,10 @@ def _numpy_like_models(xp, mean) -> dict:
     return {"linear": linear, "mlp": mlp}
 
 
-def prepare_torch(workload, inputs):
-    """Eager autograd: forward, then `torch.autograd.grad` (no `.grad` accumulation to reset)."""
+def _torch_call(model, inputs):
+    """Forward, then `torch.autograd.grad` (no `.grad` accumulation to reset)."""
     import torch
 
-    model = _torch_models()[workload.model]
     tensors = [torch.from_numpy(a.copy()) for a in inputs]
     params = [t.requires_grad_() for t in tensors[2:]]
 
@@ -56,6 +55,11 @@ def prepare_torch(workload, inputs):
         return loss.detach(), torch.autograd.grad(loss, params)
 
     return call
+
+
+def prepare_torch(workload, inputs):
+    """Eager autograd."""
+    return _torch_call(_torch_models()[workload.model], inputs)
 
 
 def prepare_jax(workload, inputs):
@@ -86,15 +90,7 @@ def prepare_torch_compile(workload, inputs):
     first call, which is why it is left out of `--quick` runs."""
     import torch
 
-    model = torch.compile(_torch_models()[workload.model])
-    tensors = [torch.from_numpy(a.copy()) for a in inputs]
-    params = [t.requires_grad_() for t in tensors[2:]]
-
-    def call():
-        loss = model(*tensors)
-        return loss.detach(), torch.autograd.grad(loss, params)
-
-    return call
+    return _torch_call(torch.compile(_torch_models()[workload.model]), inputs)
 
 
 def prepare_pytensor(workload, inputs):
