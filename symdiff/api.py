@@ -1,7 +1,7 @@
 """The user-facing transforms: `derive`, `grad`, `value_and_grad`, `vjp`, `jvp`, `jacobian`,
 `hessian`, `hvp`.
 
-The pipeline, one way: source -> `parse` -> `optimize.stabilize` -> `differentiate` (in
+The pipeline, one way: source -> `parse` -> `stable.stabilize` -> `differentiate` (in
 `Derivation`) -> `optimize.schedule` -> `emit`.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .differentiate import backward
 from .errors import InputTypeError, Location, SymdiffError, WrtError, api_boundary
 from .export import DEFAULT_KINDS, export_source, write_atomically
 from .ir import Graph
-from .optimize import stabilize
+from .stable import stabilize
 from .outside import signature_of
 from .parse import parse
 from .shapes import Dims

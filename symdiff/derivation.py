@@ -16,8 +16,7 @@ import sympy as sp
 from . import emit
 from .differentiate import backward, forward
 from .errors import InputTypeError, NonScalarOutputError
-from .ir import Graph, Value, array_op
-from .primitives import Full
+from .ir import Graph, Value, exact
 from .primitives_linalg import identity_seed
 from .optimize import schedule
 from .printing import math
@@ -110,9 +109,7 @@ class Derivation:
 
     def _exact(self, dot: Value | None, shape: tuple, like: sp.Symbol) -> sp.Symbol:
         """A tangent as an array of exactly `shape` (zeros where it does not depend on the inputs)."""
-        if dot is None:
-            return array_op(self.graph, Full(like, sp.Tuple(*shape), sp.S.Zero), shape, "0").symbol
-        return (dot if dot.shape == tuple(shape) else dot.broadcast_to(shape)).symbol
+        return exact(self.graph.const(0) if dot is None else dot, shape, self.graph.value(like)).symbol
 
     def _jacobian_block(self, of: sp.Symbol, w: sp.Symbol, name: str) -> sp.Symbol:
         """d(of)/d(w) with shape of.shape + w.shape, by one forward sweep seeded with an identity (kept

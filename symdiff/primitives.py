@@ -16,7 +16,7 @@ import sympy as sp
 
 from . import pyast as A
 from .calculus import align, unbroadcast
-from .ir import ArrayOp, Value, array_op, elementwise
+from .ir import ArrayOp, Value, array_op, elementwise, exact
 from .scalar import equal, inf_at_zero
 from .shapes import format_shape, matmul_shape
 
@@ -37,11 +37,7 @@ class Constant(ArrayOp):
 
 def full(g: Value, like: Value) -> Value:
     """`g` broadcast to exactly the shape of `like` (a constant fills an array of `like`'s dtype)."""
-    if g.shape == like.shape and g.graph.node_symbols(g.expr):
-        return g
-    if not g.graph.node_symbols(g.expr):
-        return FullLike.build(like, g.expr, label=g.label)
-    return g.broadcast_to(like.shape)
+    return exact(g, like.shape, like)
 
 
 def _uniform(g: Value) -> bool:

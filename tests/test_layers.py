@@ -13,7 +13,7 @@ STAGES = [
     {"ops"},
     {"resolve", "static", "outside", "validate", "parse"},
     {"differentiate"},
-    {"optimize"},
+    {"stable", "optimize", "reuse"},
     {"printing", "emit", "array_api"},
     {"derivation", "dot"},
     {"export"},
