@@ -19,6 +19,7 @@ from .errors import InputTypeError, NonScalarOutputError
 from .ir import Graph, Value, exact
 from .primitives_linalg import identity_seed
 from .optimize import schedule
+from .reuse import reuse
 from .printing import math
 from .shapes import format_shape
 from .source import FunctionSource
@@ -261,11 +262,13 @@ class Derivation:
                     s: dtype.name for p, s in zip(self.params, self.param_symbols)
                     if p in self.dtypes and dtype is not None and self.dtypes[p].kind in "biu" and s not in indices
                 }
-                self._programs[kind] = program
+                program.dtypes = {s: program.casts.get(s, self.dtypes[p].name)
+                                  for p, s in zip(self.params, self.param_symbols) if p in self.dtypes}
+                self._programs[kind] = reuse(program)
             return self._programs[kind]
 
-    def function_ast(self, kind: str):
-        return emit.function_ast(self.program(kind), doc=self._docstring(kind))
+    def function_ast(self, kind: str, in_place: bool = True):
+        return emit.function_ast(self.program(kind), doc=self._docstring(kind), in_place=in_place)
 
     def _docstring(self, kind: str) -> str:
         wrt = ", ".join(self.wrt.names)
@@ -285,7 +288,7 @@ class Derivation:
         return f"{what}\n\nParameters and their shapes:\n{shapes}\n"
 
     def module_source(self, kinds=("value", "grad", "value_and_grad"), array_api: bool = False) -> str:
-        return emit.module_source([self.function_ast(k) for k in kinds], array_api=array_api)
+        return emit.module_source([self.function_ast(k, in_place=not array_api) for k in kinds], array_api=array_api)
 
     @functools.cached_property
     def source(self) -> str:

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import sympy as sp
 
-from . import array_api as standard
+from . import array_api as standard, inplace
 from .ir import ArrayOp, is_boolean
 from .ops.elementwise import NUMPY_FUNCTIONS
 from .optimize import Program
 from .printing import ordered_terms
+from .reuse import Facts
 from .scalar import equal, half_step, inf_at_zero, mask, maximum, minimum, nonnegative, signum, step
 
 _NP_FUNCTIONS = {
@@ -102,8 +103,14 @@ class Lowering:
         self.conditions: dict = {}  # statements holding a boolean mask: their conditions
 
     def __call__(self, expr) -> ast.expr:
+        """The expression's `ast`, marked with the SymPy expression it comes from (its `origin`)."""
         if not isinstance(expr, sp.Basic):  # a static number of an array operation
             expr = sp.sympify(expr)
+        node = self._node(expr)
+        node.origin = expr
+        return node
+
+    def _node(self, expr: sp.Basic) -> ast.expr:
         if isinstance(expr, sp.Symbol):
             return ast.Name(self.names[expr], ast.Load())
         if isinstance(expr, sp.Integer):
@@ -386,8 +393,9 @@ class _Names:
         return name
 
 
-def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef:
-    """The `def` computing `program`."""
+def function_ast(program: Program, *, doc: str | None = None, in_place: bool = True) -> ast.FunctionDef:
+    """The `def` computing `program`; with `in_place`, elementwise chains run in place where shapes
+    and dtypes allow it (see `inplace`), into dead temporaries' buffers where `reuse` gave them."""
     params = [str(p) for p in program.params]
     fresh = _Names(params)
     names: dict = {p: str(p) for p in program.params}
@@ -410,6 +418,7 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
         body.append(ast.parse(f"{names[p]} = {names[p]}.astype(np.{dtype})").body[0])
 
     grad_of = None
+    typing = inplace.Typing(Facts(program)) if in_place else None
     for stmt in program.statements:
         if stmt.grad_of is not None and stmt.grad_of != grad_of:
             body.append(ast.Expr(_call(ast.Name("__comment__", ast.Load()),
@@ -419,6 +428,8 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
             lower.conditions[stmt.target] = stmt.expr
         if isinstance(stmt.expr, ArrayOp) and stmt.expr.numpy_statements is not None:
             body += lower.statements(stmt.expr, names[stmt.target])
+        elif typing is not None:
+            body += inplace.assign(names[stmt.target], lower(stmt.expr), names.get(stmt.out), typing)
         else:
             body.append(ast.Assign([ast.Name(names[stmt.target], ast.Store())], lower(stmt.expr)))
     body.append(ast.Return(_returns(program.returns, lower)))

@@ -41,6 +41,8 @@ class Program:
     statements: list[Statement]
     returns: object  # a symbol, or a (nested) tuple of symbols
     casts: dict[sp.Symbol, str] = field(default_factory=dict)  # parameters to convert on entry
+    dtypes: dict[sp.Symbol, str] = field(default_factory=dict)  # parameters' dtypes, where known
+    array_shapes: dict = field(default_factory=dict)  # the shape of each array operation folded in
 
 
 def _flatten(returns) -> list:
@@ -139,7 +141,9 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
     exprs.update(temps)
     folded = fold(graph, nodes, exprs, outputs)
     statements = order(graph, nodes, exprs, folded, temps, early, sigmoids)
-    return Program(name, list(params), {p: graph[p].shape for p in params}, statements, returns)
+    array_shapes = {_fold(e, folded): graph[s].shape for s, e in folded.items() if isinstance(e, ArrayOp)}
+    return Program(name, list(params), {p: graph[p].shape for p in params}, statements, returns,
+                   array_shapes=array_shapes)
 
 
 def fold(graph: Graph, nodes: list, exprs: dict, outputs: set) -> dict:

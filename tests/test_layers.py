@@ -14,7 +14,7 @@ STAGES = [
     {"resolve", "static", "outside", "validate", "parse"},
     {"differentiate"},
     {"stable", "optimize", "reuse"},
-    {"printing", "emit", "array_api"},
+    {"printing", "inplace", "emit", "array_api"},
     {"derivation", "dot"},
     {"export"},
     {"arguments", "api", "check"},
