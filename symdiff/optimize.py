@@ -120,8 +120,7 @@ def cse(graph: Graph, elementwise: list, dtype) -> tuple[dict, dict, set, set]:
     aliases = {}
     everything = list(exprs.values()) + list(temps.values())
     for s, expr in exprs.items():
-        # not where a formula reads both (`s - t` would cancel to a number and lose its dtype)
-        if expr in temps and expr not in aliases and not any(e.has(s) and e.has(expr) for e in everything):
+        if expr in temps and expr not in aliases and not any(_could_cancel(e, expr, s) for e in everything):
             aliases[expr] = s
             exprs[s] = temps.pop(expr)
     if aliases:
@@ -174,10 +173,9 @@ def fold(graph: Graph, nodes: list, exprs: dict, outputs: set) -> dict:
             return False
         if inlined_view(s):
             return True
-        # one reader, which does not also read what s reads (`s - t` with s = t would cancel to a number),
-        # and is not a view read in several places (the formula would be computed in each)
+        # one reader, which is not a view read in several places (the formula would be computed in each)
         reader = readers[s][0] if uses[s] == 1 else None
-        return reader is not None and not exprs[reader].free_symbols & exprs[s].free_symbols \
+        return reader is not None and not _could_cancel(exprs[reader], s, exprs[s]) \
             and not (inlined_view(reader) and copies(reader) > 1)
 
     return {s: exprs[s] for s in nodes if inlined(s)}
@@ -217,6 +215,13 @@ def order(graph: Graph, nodes: list, exprs: dict, folded: dict, temps: dict, ear
         if s not in folded and s not in done:
             emit(s, graph[s].grad_of)
     return statements
+
+
+def _could_cancel(formula: sp.Expr, old, new) -> bool:
+    """Whether writing `new` for `old` in `formula` could let SymPy cancel operands to a number
+    (`s - t` with t = s is 0, shapeless): the formula reads `old` and something `new` reads. Passes
+    avoid such substitutions; where one happens anyway, `_filled` restores the shape (`ir.exact`)."""
+    return formula.has(old) and bool(formula.free_symbols & new.free_symbols)
 
 
 def _filled(graph: Graph, s, value: sp.Expr) -> sp.Expr:

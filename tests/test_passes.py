@@ -7,7 +7,7 @@ import sympy as sp
 import symdiff
 from symdiff import emit
 from symdiff.ir import Graph
-from symdiff.optimize import _flatten, cse, fold, fresh_outputs, live, order, schedule
+from symdiff.optimize import _could_cancel, _flatten, cse, fold, fresh_outputs, live, order, schedule
 from symdiff.primitives import BroadcastTo, Copy, FullLike
 from symdiff.reuse import Facts, liveness, reuse, storage
 from symdiff.scalar import sigmoid, softplus
@@ -223,3 +223,9 @@ def test_in_place_gradients_match_finite_differences():
     grad = symdiff.grad(f, wrt="w")
     assert "out=" in symdiff.derive(f, wrt="w", shapes={"x": ("N", "D"), "w": ("D", "K")}, dtype="float64").source
     np.testing.assert_allclose(grad(x, w), fd_gradient(f, [x, w], 1), rtol=1e-6, atol=1e-9)
+
+
+def test_could_cancel_names_the_substitutions_folding_avoids():
+    s, t, u = sp.symbols("s t u", real=True)
+    assert _could_cancel(s - t, s, t) and _could_cancel(s - u, s, t + u)
+    assert not _could_cancel(s * u, s, t)
