@@ -13,7 +13,7 @@ import ast
 
 import numpy as np
 
-from .reuse import Facts, _broadcast
+from .reuse import Facts, _broadcast, is_number
 
 _OPERATORS = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide", ast.Pow: "power"}
 _COMMUTATIVE = (ast.Add, ast.Mult)
@@ -58,7 +58,7 @@ class Typing:
         """(shape, dtype), `_WEAK` for a Python number, or None when unknown."""
         origin = getattr(node, "origin", None)
         if origin is not None:
-            if all(s.is_integer for s in origin.free_symbols):
+            if is_number(origin):
                 return _WEAK
             shape, dtype = self.facts.shape(origin), self.facts.dtype(origin)
             return None if shape is None or dtype is None else (shape, dtype)

@@ -21,6 +21,11 @@ _BOOL = np.dtype(bool)
 _ARITHMETIC = (sp.Add, sp.Mul, sp.Pow, maximum, minimum)
 
 
+def is_number(expr) -> bool:
+    """Whether an expression is a Python number in the generated code (numbers and dimensions, no array)."""
+    return all(s.is_integer for s in expr.free_symbols) and not expr.atoms(ArrayOp)
+
+
 def _broadcast(shapes) -> tuple | None:
     """numpy's broadcast of shapes whose sizes are equal as expressions or 1, else None (unknown)."""
     out: list = []
@@ -101,8 +106,7 @@ class Facts:
         leave it as it is; None if any array's dtype is unknown."""
         dtypes, arrays = [], False
         for a in args:
-            if isinstance(a, sp.Number) or (a.is_number and not isinstance(a, ArrayOp)) \
-                    or (isinstance(a, sp.Symbol) and a.is_integer) or all(s.is_integer for s in a.free_symbols):
+            if is_number(a):
                 if not weak:
                     return None
                 continue
