@@ -166,6 +166,7 @@ def derive(fn, *, wrt=None, shapes=None, has_aux: bool = False, dtype=None) -> D
     flat = flat_wrt(wrt, layout)
     dtypes = {p: np.dtype(dtype) for p in leaf_shapes} if dtype is not None else None
     derivation = _derive(source, flat, dims, layout, leaf_shapes, dtypes, has_aux)
+    derivation.dtypes_declared = dtype is not None
     if not derivation.graph[derivation.output].shape:
         derivation.grads  # derive the gradient now, so that its errors surface here
     return derivation

@@ -67,6 +67,7 @@ class Derivation:
         self.inputs = inputs  # what the function reads from outside its parameters (`parse.Inputs`)
         self.output = graph.output
         self.dtypes = dtypes or {}
+        self.dtypes_declared = False  # `dtypes` were seen in a call (`derive(dtype=...)` declares them)
         self._built: dict = {}
         self._programs: dict = {}
         self._compiled: dict = {}
@@ -264,6 +265,7 @@ class Derivation:
                 }
                 program.dtypes = {s: program.casts.get(s, self.dtypes[p].name)
                                   for p, s in zip(self.params, self.param_symbols) if p in self.dtypes}
+                program.dtypes_declared = self.dtypes_declared
                 self._programs[kind] = reuse(program)
             return self._programs[kind]
 

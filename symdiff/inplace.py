@@ -13,7 +13,7 @@ import ast
 
 import numpy as np
 
-from .reuse import Facts, _broadcast, is_number
+from .reuse import Facts, _broadcast, combine, is_number
 
 _OPERATORS = {ast.Add: "add", ast.Sub: "subtract", ast.Mult: "multiply", ast.Div: "divide", ast.Pow: "power"}
 _COMMUTATIVE = (ast.Add, ast.Mult)
@@ -73,8 +73,7 @@ class Typing:
         if not arrays:
             return _WEAK
         shape = _broadcast(k[0] for k in arrays)
-        floats = [k[1] for k in arrays if k[1] != np.dtype(bool)]
-        return None if shape is None else (shape, np.result_type(*floats) if floats else np.dtype(bool))
+        return None if shape is None else (shape, combine([k[1] for k in arrays]))
 
 
 def _chain(node, kind, typing: Typing, through_operators: bool) -> list:

@@ -42,6 +42,7 @@ class Program:
     returns: object  # a symbol, or a (nested) tuple of symbols
     casts: dict[sp.Symbol, str] = field(default_factory=dict)  # parameters to convert on entry
     dtypes: dict[sp.Symbol, str] = field(default_factory=dict)  # parameters' dtypes, where known
+    dtypes_declared: bool = False  # `dtypes` were declared (`derive(dtype=...)`), not seen in a call
     array_shapes: dict = field(default_factory=dict)  # the shape of each array operation folded in
 
 

@@ -9,6 +9,8 @@ and dtypes the emitter needs to evaluate a statement in place.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import sympy as sp
 
@@ -17,7 +19,19 @@ from .optimize import Program, _flatten
 from .primitives import Constant, Full, FullLike
 from .scalar import equal, half_step, inf_at_zero, mask, maximum, minimum, step
 
-_BOOL = np.dtype(bool)
+
+
+@dataclass(frozen=True)
+class DType:
+    """An array's dtype, and, where the parameters' dtypes are declared rather than seen (arrays of
+    another dtype may come), the parameters it follows from: values surely share a dtype when both
+    agree."""
+
+    dtype: np.dtype
+    sources: frozenset = frozenset()
+
+
+_BOOL = DType(np.dtype(bool))
 _ARITHMETIC = (sp.Add, sp.Mul, sp.Pow, maximum, minimum)
 
 
@@ -49,7 +63,8 @@ class Facts:
     def __init__(self, program: Program):
         self.shapes = {**program.shapes, **program.array_shapes}
         self.shapes.update({st.target: st.shape for st in program.statements if st.shape is not None})
-        self.dtypes = {p: np.dtype(d) for p, d in program.dtypes.items()}
+        self.dtypes = {p: DType(np.dtype(d), frozenset({p}) if program.dtypes_declared else frozenset())
+                       for p, d in program.dtypes.items()}
         self.definitions = {st.target: st.expr for st in program.statements}
         self._shape: dict = {}
         self._dtype: dict = {}
@@ -70,7 +85,7 @@ class Facts:
             return ()
         return _broadcast(self.shape(a) for a in e.args)
 
-    def dtype(self, expr) -> np.dtype | None:
+    def dtype(self, expr) -> DType | None:
         """The numpy dtype of an array expression (None if unknown; weak Python numbers give None too)."""
         if expr not in self._dtype:
             self._dtype[expr] = self._dtype_of(expr)
@@ -98,7 +113,7 @@ class Facts:
             return self.promote(e.args)
         if isinstance(e, sp.Function):  # a float function keeps a float dtype (np.exp(bool) would not)
             dtype = self.promote(e.args)
-            return dtype if dtype is not None and dtype.kind == "f" else None
+            return dtype if dtype is not None and dtype.dtype.kind == "f" else None
         return None
 
     def promote(self, args, weak: bool = True):
@@ -115,17 +130,20 @@ class Facts:
             if d is None:
                 return None
             dtypes.append(d)
-        if not arrays:
-            return None
-        floats = [d for d in dtypes if d != _BOOL]
-        return np.result_type(*floats) if floats else _BOOL
+        return combine(dtypes) if arrays else None
 
     def buffer(self, expr) -> tuple | None:
         """(shape, dtype) when `expr` is a float array of known shape and dtype, else None."""
         shape, dtype = self.shape(expr), self.dtype(expr)
-        if not shape or dtype is None or dtype.kind != "f":
+        if not shape or dtype is None or dtype.dtype.kind != "f":
             return None
         return shape, dtype
+
+
+def combine(dtypes: list) -> DType:
+    """The dtype of arithmetic on arrays of `dtypes` (masks beside float arrays leave it as it is)."""
+    floats = [d for d in dtypes if d.dtype != _BOOL.dtype] or dtypes
+    return DType(np.result_type(*(d.dtype for d in floats)), frozenset().union(*(d.sources for d in dtypes)))
 
 
 def _aliases(expr) -> sp.Symbol | None:

@@ -113,8 +113,15 @@ def linear(x, y, w, b):
 SHAPES = {"x": ("N", "D"), "y": ("N", "K"), "w": ("D", "K"), "b": ("K",)}
 
 
-def _program(fn=linear, shapes=SHAPES, dtype="float32", kind="value_and_grad", wrt=("w", "b")):
-    return symdiff.derive(fn, wrt=wrt, shapes=shapes, dtype=dtype).program(kind)
+def _seen(fn=linear, shapes=SHAPES, dtype="float32", wrt=("w", "b")):
+    """A derivation for arrays of `dtype`, as a call that passed them would make it."""
+    d = symdiff.derive(fn, wrt=wrt, shapes=shapes)
+    d.dtypes = {p: np.dtype(dtype) for p in shapes}
+    return d
+
+
+def _program(dtype="float32", kind="value_and_grad"):
+    return _seen(dtype=dtype).program(kind) if dtype else symdiff.derive(linear, wrt=("w", "b"), shapes=SHAPES).program(kind)
 
 
 def test_liveness_and_storage():
@@ -139,19 +146,36 @@ def test_reuse_writes_only_into_dead_temporaries_of_the_same_shape_and_dtype():
             assert facts.buffer(st.out) == facts.buffer(st.target)
 
 
+def test_declared_dtypes_reuse_only_buffers_that_follow_from_the_same_parameters():
+    program = symdiff.derive(linear, wrt=("w", "b"), shapes=SHAPES, dtype="float32").program("value_and_grad")
+    targets = {st.target: st for st in program.statements}
+    outs = {st.name: targets[st.out].name for st in program.statements if st.out is not None}
+    assert outs == {"sig": "z"}  # y, which dz reads, may come in another dtype than sig's
+
+
 def test_reuse_never_takes_a_buffer_of_another_dtype_or_a_broadcast_shape():
     def f(x, y, w, b):
-        z = x @ w + b  # float64: x and w are
+        z = x @ w + b  # float64, as x and w are
         u = np.tanh(b * 2.0)  # (K,): smaller than z
-        return ((z - y) * u).sum()
+        s = np.exp(z) * y
+        t = np.exp(y) * 2.0  # float32, as y is: never in z's buffer
+        return (s * u + t * s).sum()
 
     d = symdiff.derive(f, wrt="w", shapes=SHAPES)
     d.dtypes = {"x": np.dtype("float64"), "y": np.dtype("float32"), "w": np.dtype("float64"), "b": np.dtype("float32")}
     program = d.program("value_and_grad")
     facts = Facts(program)
-    for st in program.statements:
-        if st.out is not None:
-            assert facts.buffer(st.out) == facts.buffer(st.target) and st.out not in program.params
+    outs = [st for st in program.statements if st.out is not None]
+    targets = {st.target: st.name for st in program.statements}
+    assert {st.name: targets[st.out] for st in outs} == {"s": "z", "ds": "t", "dz": "s"}
+    assert all(facts.buffer(st.out) == facts.buffer(st.target) for st in outs)
+    r = rng(3)
+    args = [r.standard_normal(s).astype(t) for s, t in [((5, 4), "float64"), ((5, 3), "float32"),
+                                                        ((4, 3), "float64"), ((3,), "float32")]]
+    results = [emit.compile_module(emit.module_source([d.function_ast("value_and_grad", in_place=i)]),
+                                   f"mixed_{i}")["value_and_grad_f"](*args) for i in (True, False)]
+    (v1, g1), (v2, g2) = results
+    assert v1 == v2 and g1.dtype == g2.dtype == np.float64 and np.array_equal(g1, g2)
 
 
 def test_reuse_needs_known_dtypes():
@@ -176,14 +200,14 @@ def test_reuse_is_a_pass_over_any_program():
 
 
 def test_generated_code_runs_in_place_and_reads_well():
-    source = code_only(symdiff.derive(linear, wrt=("w", "b"), shapes=SHAPES, dtype="float32").source)
+    source = code_only(_seen().source)
     assert "exp_z = -np.abs(z)\n    np.exp(exp_z, out=exp_z)" in source
     assert "dz = np.subtract(sig, y, out=sig)\n    dz /= K * N" in source
     assert "out=x" not in source and "out=y" not in source and "out=w" not in source
 
 
 def test_the_array_api_code_has_no_in_place_writes():
-    d = symdiff.derive(linear, wrt=("w", "b"), shapes=SHAPES, dtype="float32")
+    d = _seen()
     assert "out=" not in d.module_source(array_api=True) and "/=" not in d.module_source(array_api=True)
 
 
@@ -195,7 +219,7 @@ def test_in_place_code_is_bit_identical_and_leaves_inputs_alone(dtype):
         return symdiff.functional.binary_cross_entropy_with_logits(z, y) + (h * h).mean()
 
     shapes = {"x": ("N", "D"), "y": ("N", "K"), "w1": ("D", "H"), "b1": ("H",), "w2": ("H", "K"), "b2": ("K",)}
-    d = symdiff.derive(mlp, wrt=("w1", "b1", "w2", "b2"), shapes=shapes, dtype=dtype)
+    d = _seen(mlp, shapes, dtype, wrt=("w1", "b1", "w2", "b2"))
     r = rng()
     sizes = {"N": 7, "D": 5, "H": 6, "K": 3}
     args = [r.standard_normal(tuple(sizes[n] for n in s)).astype(dtype) for s in shapes.values()]
