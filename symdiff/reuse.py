@@ -203,8 +203,9 @@ def reuse(program: Program) -> Program:
         if kind is None or root[st.target] != st.target:
             continue
         reads = st.expr.free_symbols
+        writable = _in_place(st.expr) and facts.buffer(st.expr) == kind  # what the emitter sees
         dead = [b for b, k in free.items() if k == kind and ends.get(b, -1) <= i  # and no view of it read here
-                and not any(root.get(s) in held[b] and s != holder[b] for s in reads)] if _in_place(st.expr) else []
+                and not any(root.get(s) in held[b] and s != holder[b] for s in reads)] if writable else []
         if dead:
             buffer = ([b for b in dead if holder[b] in reads] or dead)[0]
             st.out, holder[buffer] = holder[buffer], st.target
