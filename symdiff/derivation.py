@@ -67,7 +67,7 @@ class Derivation:
         self.inputs = inputs  # what the function reads from outside its parameters (`parse.Inputs`)
         self.output = graph.output
         self.dtypes = dtypes or {}
-        self.dtypes_declared = False  # `dtypes` were seen in a call (`derive(dtype=...)` declares them)
+        self.dtypes_declared = False  # True when `dtypes` were declared (`derive(dtype=...)`), not seen in a call
         self._built: dict = {}
         self._programs: dict = {}
         self._compiled: dict = {}
