@@ -125,13 +125,21 @@ class Dims:
         return self._bind(drop, keep)
 
     def _equal_expression(self, a, b) -> sp.Expr | None:
-        """`a == b` where one side is a compound expression: a flexible symbol on the other side is
-        bound to it when the sizes seen agree (`K := N*D`); else they cannot be shown equal."""
-        for sym, expr in ((a, b), (b, a)):
-            if sym.is_Symbol and sym in self._flexible and sym not in expr.free_symbols:
-                seen, expected = self._hint.get(sym), self.hint(expr)
-                if seen is None or expected is None or seen == expected:
-                    return self._bind(sym, expr)
+        """`a == b` where one side is a compound expression: a flexible symbol is solved for, when it
+        appears once with coefficient 1 or -1 (`K := N*D`, `P - 2 == 2` gives `P := 4`, `P - L == L`
+        gives `P := 2*L`), and bound when the sizes seen agree; else they cannot be shown equal."""
+        difference = sp.expand(a - b)
+        alone = {a, b}  # a symbol that is one side is bound to the other first, then the latest
+        for sym in sorted(difference.free_symbols & self._flexible, key=lambda s: (s not in alone, -self._order[s])):
+            coefficient = difference.coeff(sym)
+            rest = sp.expand(difference - coefficient * sym)
+            if coefficient not in (1, -1) or sym in rest.free_symbols:
+                continue
+            expr = -rest * coefficient
+            seen, expected = self._hint.get(sym), self.hint(expr)
+            if (seen is None or expected is None or seen == expected) and not (expr.is_Integer and expr < 1):
+                self._bind(sym, expr)
+                return self.find(a)
         return None
 
     def broadcast(self, a, b) -> sp.Expr | None:

@@ -262,7 +262,11 @@ class Validator(ast.NodeVisitor):
         if path is None:
             return True
         root = path.split(".")[0]
-        return root in self.local_names or not self.resolver.is_module(root) and self.resolver.lookup(root)[0]
+        if root in self.local_names:
+            return True
+        if self.resolver.call(path) is not None:  # `norm.logpdf` after `from scipy.stats import norm`
+            return False
+        return not self.resolver.is_module(root) and self.resolver.lookup(root)[0]
 
     def visit_Attribute(self, node):
         if self._on_value(node):
