@@ -565,6 +565,8 @@ class Builder:
             if not callable(func) or isinstance(func, (Value, Outside, Record)):
                 refuse(self.graph, f"this calls {type(func).__name__} {func!r}, which is not a function")
             func = Function(func)
+        if func.op is not None:
+            return self.call_target(func.op, args, kwargs, call)
         obj, bound = func.obj, func.bound
         if inspect.ismethod(obj) and bound is not None:
             obj, args = obj.__func__, [bound, *args]

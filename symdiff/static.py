@@ -49,10 +49,10 @@ class Outside:
 
 class Function:
     """A function value (a helper, an op, a bound method) that the body calls: `obj` is the live
-    object, resolved when called."""
+    object, resolved when called, or `op` the library entry it names (`np.tanh` as a value)."""
 
-    def __init__(self, obj, bound=None):
-        self.obj, self.bound = obj, bound
+    def __init__(self, obj, bound=None, op: str | None = None):
+        self.obj, self.bound, self.op = obj, bound, op
 
 
 class Local:

@@ -17,7 +17,7 @@ from .errors import UnknownCallError, UnsupportedSyntaxError
 from .resolve import BINARY_OPERATORS, NOT_CONSTANT, STATIC_OPERATORS, UNARY_OPERATORS, Resolver, dotted_name
 from .ops import OPS
 from .source import FunctionSource
-from .static import MUTATORS
+from .static import MUTATORS, Function
 
 _STRAIGHT_LINE = (
     "symdiff compiles array programs: vectorize it with matrix products and broadcasting, or unroll "
@@ -279,9 +279,12 @@ class Validator(ast.NodeVisitor):
         foreign = self.resolver.foreign(path) if value is NOT_CONSTANT else None
         if foreign:
             self.refuse(node, f"`{path}`, {foreign[0]}", foreign[1])
+        op = self.resolver.call(path) if value is NOT_CONSTANT else None
+        if op is not None:  # a function passed as a value: `nonlinearity=np.tanh`
+            value = Function(None, op=op)
         if value is NOT_CONSTANT:
-            self.refuse(node, f"`{self.resolver.describe(path)}`, which is not a number symdiff knows",
-                        "Pass the value as a parameter.")
+            self.refuse(node, f"`{self.resolver.describe(path)}`, which is neither a number nor a function "
+                        "symdiff knows", "Pass the value as a parameter.")
         self.resolved[node] = Constant(value)
 
     def visit_Call(self, node):
@@ -354,7 +357,7 @@ class Method:
 
 @dataclass(frozen=True)
 class Constant:
-    """A module attribute that is a number (`np.pi`)."""
+    """A module attribute that is a number (`np.pi`) or a library function (`np.tanh`, a `Function`)."""
 
     value: object
 

@@ -176,7 +176,7 @@ SOURCES = {
     "undefined name": ("def f(x):\n    return (x * scale).sum()", UnsupportedSyntaxError, "`scale`",
                        "pass the value as a parameter"),
     "module attribute that is no number": ("def f(x):\n    return (x * np.float64).sum()", UnsupportedSyntaxError,
-                                           "not a number symdiff knows", "pass the value as a parameter"),
+                                           "neither a number nor a function symdiff knows", "pass the value as a parameter"),
     "unknown keyword": ("def f(x):\n    return np.sum(x, axes=0)", UnsupportedSyntaxError, "axes", "takes"),
     "bad reduction": ("def f(x):\n    return F.mse_loss(x, x, reduction='avg')", UnsupportedSyntaxError,
                       "'mean' or 'sum' or 'none'", "reduction"),
