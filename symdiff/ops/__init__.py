@@ -102,9 +102,19 @@ def refuse(*names: str, message: str, hint: str) -> None:
     REFUSED.update(names)
 
 
+@dataclass(frozen=True)
+class Unavailable:
+    """A result symdiff does not compute (the indices of `torch.max(x, dim)`): refused where used."""
+
+    message: str
+    hint: str
+
+
 def array(graph, value, what: str) -> Value:
     """`value` as an array operand: numbers and dimensions (`x.shape[0]`, a SymPy expression of
     dimension symbols) become constants, masks 0 and 1; anything else is refused."""
+    if isinstance(value, Unavailable):
+        raise UnsupportedSyntaxError(value.message, location=graph.location, hint=value.hint)
     if isinstance(value, Value):
         return value.apply(mask, label=value.label) if value.is_mask else value
     if isinstance(value, (int, float, sp.Expr)) and not isinstance(value, bool):
@@ -143,5 +153,5 @@ def constant(graph, value, what: str, allowed=None):
 
 from . import (  # noqa: E402,F401  (they register)
     arithmetic, elementwise, masks, activations, axes, reductions, norms, softmax, losses, linalg, structure,
-    constants, gathers,
+    constants, gathers, sizes,
 )
