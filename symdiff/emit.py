@@ -272,7 +272,9 @@ class Lowering:
         if isinstance(value, tuple):
             return _tuple(self.static(v) for v in value)
         if isinstance(value, sp.Basic):
-            return _const(int(value)) if value.is_Integer else self(value)
+            if value.is_Integer or value.free_symbols and all(s.is_integer for s in value.free_symbols):
+                return self.dimension(value)
+            return self(value)
         return _const(value)
 
     def shape(self, shape) -> ast.Tuple:

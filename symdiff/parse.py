@@ -524,7 +524,7 @@ class Builder:
         call = " ".join(self.source.segment(node).split())
         if isinstance(target, Method):
             if target.attr is None:
-                return self.call_value(self.env[node.func.id], args, kwargs, call)
+                return self.call_value(self.expr(node.func), args, kwargs, call)
             return self.method(self.expr(node.func.value), target.attr, args, kwargs, call)
         if isinstance(target, str) and target.startswith("method."):
             receiver = self.expr(node.func.value)
@@ -538,6 +538,8 @@ class Builder:
             return self.inline(dataclasses.replace(target, within=call), args, kwargs)
         if isinstance(target, TransformSpec):
             return self.transformed(target, call, args, kwargs)
+        if isinstance(target, Function):  # a loss module object
+            return self.call_value(target, args, kwargs, call)
         if target in BUILTINS:
             try:
                 return BUILTINS[target](self, *args, **kwargs)
@@ -566,7 +568,7 @@ class Builder:
                 refuse(self.graph, f"this calls {type(func).__name__} {func!r}, which is not a function")
             func = Function(func)
         if func.op is not None:
-            return self.call_target(func.op, args, kwargs, call)
+            return self.call_target(func.op, args, {**func.keywords, **kwargs}, call)
         obj, bound = func.obj, func.bound
         if inspect.ismethod(obj) and bound is not None:
             obj, args = obj.__func__, [bound, *args]

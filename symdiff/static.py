@@ -49,10 +49,11 @@ class Outside:
 
 class Function:
     """A function value (a helper, an op, a bound method) that the body calls: `obj` is the live
-    object, resolved when called, or `op` the library entry it names (`np.tanh` as a value)."""
+    object, resolved when called, or `op` the library entry it names (`np.tanh` as a value), called
+    with `keywords` (a loss module's options)."""
 
-    def __init__(self, obj, bound=None, op: str | None = None):
-        self.obj, self.bound, self.op = obj, bound, op
+    def __init__(self, obj, bound=None, op: str | None = None, keywords: dict | None = None):
+        self.obj, self.bound, self.op, self.keywords = obj, bound, op, keywords or {}
 
 
 class Local:

@@ -292,8 +292,9 @@ class Validator(ast.NodeVisitor):
         if isinstance(func, ast.Attribute) and self._on_value(func):
             self.resolved[node] = f"method.{func.attr}" if f"method.{func.attr}" in OPS else Method(func.attr)
             self.visit(func.value)
-        elif isinstance(func, ast.Name) and func.id in self.local_names:
-            self.resolved[node] = Method(None)  # a function held by a parameter or a local name
+        elif isinstance(func, ast.Name) and func.id in self.local_names or isinstance(func, (ast.Call, ast.Subscript)):
+            self.resolved[node] = Method(None)  # a function held by a parameter, a local name or a value
+            self.visit(func)                    # (`nn.MSELoss()(y, t)`, `activations[i](x)`)
         else:
             path = dotted_name(func)
             if path is None:
@@ -350,7 +351,7 @@ class ValueAttribute:
 @dataclass(frozen=True)
 class Method:
     """`a.b(...)` of a value, decided by what `a` is (`hs.append(h)`, `self.forward(x)`); `attr` None
-    for a call of a function value (`act(x)` where `act` is a parameter)."""
+    for a call of a function value (`act(x)` where `act` is a parameter, `acts[0](x)`)."""
 
     attr: str | None
 

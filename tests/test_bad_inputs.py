@@ -171,7 +171,7 @@ SOURCES = {
                                "give both branches"),
     "misspelled function": ("def f(x):\n    return np.expp(x).sum()", UnknownCallError, "numpy.expp",
                             "did you mean `numpy.exp`"),
-    "computed function": ("def f(x):\n    return getattr(np, 'exp')(x).sum()", UnsupportedSyntaxError,
+    "computed function": ("def f(x):\n    return (np.exp if x.ndim else np.log)(x).sum()", UnsupportedSyntaxError,
                           "computed function", "by its name"),
     "** unpacking": ("def f(x):\n    return np.sum(x, **{'axis': 0})", UnsupportedSyntaxError, "`**` unpacking",
                      "explicitly"),

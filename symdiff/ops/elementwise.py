@@ -4,6 +4,7 @@ SymPy gives their derivatives; `NUMPY_FUNCTIONS` is how the emitter spells them.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import sympy as sp
@@ -160,6 +161,7 @@ def clip(graph, x, lo, hi):
     """x clamped to [lo, hi] (either bound may be None), with torch's gradient: 1 where
     lo <= x <= hi, boundaries included."""
     x = array(graph, x, "the array")
+    lo, hi = (None if b in (-math.inf, math.inf) else b for b in (lo, hi))  # an infinite bound bounds nothing
     if lo is None and hi is None:
         raise UnsupportedSyntaxError("clip needs a lower or an upper bound; both are None",
                                      location=graph.location, hint="Give `min` or `max` (or drop the clip).")
@@ -192,7 +194,9 @@ EXAMPLES.extend([
     example("np.clip(a, -0.5, 0.8) + np.clip(a, None, 0.3) + np.clip(a, -0.2, None) + np.clip(a, min=-1, max=1)"
             " + a.clip(-0.5, 0.5) + a.clip(max=0.1)", second_order=True, a=(3, 4)),
     example("np.clip(a, b, b + c * c)", a=(3, 4), b=(4,), c=(3, 1)),
-    example("torch.clamp(a, -0.5, 0.8) + torch.clip(a, max=0.3) + a.clamp(min=-0.2) + a.clip(-1, 1)", a=(3, 4)),
+    example("torch.clamp(a, -0.5, 0.8) + torch.clip(a, max=0.3) + a.clamp(min=-0.2) + a.clip(-1, 1)"
+            " + torch.clamp(a, 0.1, float('inf'))", a=(3, 4)),
+    example("np.clip(a, -math.inf, 0.2) + np.clip(a, 0.1, np.inf)", a=(3, 4)),
     example("torch.clamp(a, min=b, max=b + c * c)", a=(2, 3), b=(2, 3), c=(2, 3)),
 ])
 
