@@ -199,9 +199,9 @@ def _name_dims(graph: Graph, params: list[str]) -> None:
     letters = iter([n for n in _DIM_NAMES if n not in taken] + [f"n{i}" for i in range(100)])
     for symbol in graph.params:
         for d in graph[symbol].shape:
-            d = graph.dims.find(d)
-            if d.is_Symbol and d.name.startswith("_"):
-                graph.dims.rename(d, next(letters))
+            for s in sorted(graph.dims.find(d).free_symbols, key=str):  # `3*M` after np.split too
+                if s.name.startswith("_"):
+                    graph.dims.rename(s, next(letters))
     graph.resolve_dims()
 
 

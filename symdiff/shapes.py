@@ -142,6 +142,22 @@ class Dims:
                 return self.find(a)
         return None
 
+    def divide(self, d, k: int) -> sp.Expr | None:
+        """`d / k` as a dimension, where it is whole: a multiple of `k`, or a flexible symbol whose size
+        seen is one, then bound to `k` times a new flexible symbol (`N := 3*M`, which the shape checks
+        verify); None otherwise."""
+        d = self.find(d)
+        quotient = sp.expand(d / k)
+        if all(c.is_Integer for c in sp.Poly(quotient, *quotient.free_symbols).coeffs()) if quotient.free_symbols \
+                else quotient.is_Integer:
+            return quotient
+        seen = self._hint.get(d)
+        if d.is_Symbol and d in self._flexible and seen is not None and seen % k == 0:
+            part = self.symbol(f"{d.name}_{k}", hint=seen // k, flexible=True)
+            self._bind(d, k * part)
+            return part
+        return None
+
     def broadcast(self, a, b) -> sp.Expr | None:
         """The dimension numpy broadcasting gives for `a` against `b`; None when they are incompatible."""
         a, b = self.find(a), self.find(b)
