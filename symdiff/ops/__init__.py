@@ -112,13 +112,17 @@ class Unavailable:
 
 def array(graph, value, what: str) -> Value:
     """`value` as an array operand: numbers and dimensions (`x.shape[0]`, a SymPy expression of
-    dimension symbols) become constants, masks 0 and 1; anything else is refused."""
+    dimension symbols) become constants, masks 0 and 1, lists holding arrays their stack (as
+    `np.array`); anything else is refused."""
     if isinstance(value, Unavailable):
         raise UnsupportedSyntaxError(value.message, location=graph.location, hint=value.hint)
     if isinstance(value, Value):
         return value.apply(mask, label=value.label) if value.is_mask else value
     if isinstance(value, (int, float, sp.Expr)) and not isinstance(value, bool):
         return graph.const(value)
+    if isinstance(value, (list, tuple)) and _holds_array(value):  # numpy reads it as np.array(value)
+        from .structure import np_array
+        return np_array(graph, value)
     if isinstance(value, (list, tuple, dict)):
         raise UnsupportedSyntaxError(
             f"{what} must be an array or a number, not a {type(value).__name__} of {len(value)} items",
