@@ -462,6 +462,10 @@ class Builder:
             fetch = base.fetch
             return self.outside(lambda call: getattr(fetch(call), attr), f"{base.label}_{attr}",
                                 getattr(base.live, attr), bound=base)
+        if isinstance(base, Function):  # `multivariate_normal.rvs` of an imported object
+            name = getattr(base.obj, "__name__", type(base.obj).__name__)
+            raise UnknownCallError(f"unsupported syntax: `{name}.{attr}`, which symdiff has no rule for",
+                                   location=self.graph.location, hint="See the README for the supported calls.")
         refuse(self.graph, f"unsupported syntax: the attribute `.{attr}` of {type(base).__name__} {base!r}")
 
     def outside(self, fetch, label: str, live, bound: Outside | None = None):
