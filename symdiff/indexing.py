@@ -15,7 +15,7 @@ import sympy as sp
 from . import pyast as A
 from .errors import UnsupportedSyntaxError
 from . import primitives as P
-from .ir import ArrayOp, Value, array_op
+from .ir import ArrayOp, Value, array_op, elementwise
 from .primitives import Constant, Identity, full
 from .calculus import align, unbroadcast
 from .scalar import stop_gradient
@@ -537,11 +537,7 @@ def assign(graph, x: Value, parts: tuple, value) -> Value:
     """`x[parts] = value` as a new array (x itself unchanged)."""
     key, arrays = _parse_key(graph, x, parts)
     if arrays:
-        raise UnsupportedSyntaxError(
-            "assignment through index arrays is not supported (repeated indices would overwrite)",
-            location=graph.location,
-            hint="Assign through slices and integers; to accumulate, build the sum with a gather's gradient.",
-        )
+        return _assign_number_at(graph, x, key, arrays, value)
     slot = key_shape(x.shape, key)
     if isinstance(value, Value):
         if graph.dims.broadcast_shapes(slot, value.shape) != graph.dims.resolve(slot):
@@ -549,6 +545,26 @@ def assign(graph, x: Value, parts: tuple, value) -> Value:
                                     f"`{x.label}[{_show_key(key)}]` of shape {graph.dims.show(slot)}")
         return IndexUpdate.build(x, value, key, None, label=x.label)
     return IndexUpdate.build(x, key, _number(graph, value), label=x.label)
+
+
+def _assign_number_at(graph, x: Value, key, arrays: dict, value) -> Value:
+    """`x[i, j] = c` for a number `c` and index arrays alone: `c` wherever the indices point (a
+    repeated index writes the same number again), `x` elsewhere."""
+    if isinstance(value, Value) or any(e != _FULL for e in key):
+        raise UnsupportedSyntaxError(
+            "assignment through index arrays of anything but a number, or beside slices or integers, is not "
+            "supported (repeated indices would overwrite)", location=graph.location,
+            hint="Assign a number through the index arrays alone (`x[np.arange(n), y] = 0`), or through slices "
+                 "and integers.")
+    number = _number(graph, value)
+    axis, indices = min(arrays), [arrays[i] for i in sorted(arrays)]
+    pointed = graph.dims.broadcast_shapes(*(v.shape for v in indices))
+    if pointed is None:
+        raise graph.shape_error("the index arrays " + " and ".join(
+            f"`{v.label}` of shape {v.shape_text}" for v in indices) + " do not broadcast together")
+    ones = P.Full.build(x, x.shape[:axis] + pointed + x.shape[axis + len(indices):], 1)
+    hits = ScatterAdd.build(x, ones, *indices, axis, None)
+    return elementwise(lambda u, h: sp.Piecewise((number, h > 0), (u, True)), x, hits, label=x.label)
 
 
 def _number(graph, value):

@@ -46,6 +46,13 @@ def thirds(x):
     return np.sum(a * b + np.tanh(c))
 
 
+def zero_the_picked(W, x, idx):
+    scores = x @ W
+    scores[np.arange(x.shape[0]), idx] = 0.0
+    scores[:, idx[:2]] = -1.0
+    return np.sum(scores ** 2)
+
+
 def predict(W, x, act=np.tanh):
     return act(x @ W)
 
@@ -105,6 +112,7 @@ CASES = {  # name: the arguments, as float64 arrays (integers for class indices)
     "halves": lambda r: (r.standard_normal(4), r.standard_normal((5, 2))),
     "encoder": lambda r: (r.standard_normal((3, 4)), r.standard_normal((3, 2))),
     "thirds": lambda r: (r.standard_normal((2, 6)),),
+    "zero_the_picked": lambda r: (r.standard_normal((3, 4)), r.standard_normal((5, 3)), np.array([1, 3, 1, 0, 1])),
     "activations": lambda r: (r.standard_normal((2, 3)), r.standard_normal((4, 2))),
     "with_intercept": lambda r: (r.standard_normal(4), r.standard_normal((6, 3)), np.sign(r.standard_normal(6))),
 }
@@ -115,7 +123,7 @@ def test_gradients_match_finite_differences(m, name):
     fn, args = getattr(m, name), CASES[name](rng(1))
     got = symdiff.grad(fn)(*args)
     np.testing.assert_allclose(got, fd_gradient(fn, args, 0), rtol=1e-6, atol=1e-8)
-    got32 = symdiff.grad(fn)(*(a.astype(np.float32) for a in args))
+    got32 = symdiff.grad(fn)(*(a.astype(np.float32) if a.dtype.kind == "f" else a for a in args))
     assert got32.dtype == np.float32
     np.testing.assert_allclose(got32, got, rtol=2e-3, atol=2e-4)
 
@@ -188,6 +196,8 @@ REFUSED = {  # the body of f(x), x of shape (N, D) with named sizes: what is wro
     "layer_norm over other sizes": ("return F.layer_norm(x, (5,)).sum()", "not the trailing shape", "last axes"),
     "multivariate normal without a mean": ("return multivariate_normal.logpdf(x).sum()", "dimension 1",
                                            "Give the mean"),
+    "array assigned through index arrays": ("y = x.copy()\n    y[np.arange(2), np.arange(2)] = x[0, :2]\n"
+                                            "    return y.sum()", "of anything but a number", "Assign a number"),
     "polyval of a matrix": ("return np.polyval(x, 2.0).sum()", "1-D array", "as a list"),
     "unknown method of an imported object": ("return multivariate_normal.rvs(x).sum()",
                                              "`multivariate_normal_gen.rvs`", "README"),
