@@ -133,7 +133,8 @@ REFUSED = {
                            UnsupportedSyntaxError, "view of another array", "z = z.copy()"),
     "assign into a shared array": ("def f(x):\n    y = x.copy()\n    z = y\n    z[0] = 1.0\n    return y.sum()\n",
                                    UnsupportedSyntaxError, "same array as `y`", "Copy it first"),
-    "assign an array through an index array": ("def f(x, i):\n    y = x.copy()\n    y[i] = 2 * x[i]\n    return y.sum()\n",
+    "assign an array through an index array": ("def f(x, i):\n    y = x.copy()\n    y[i] = 2 * x[i]\n"
+                                               "    return y.sum()\n",
                                       UnsupportedSyntaxError, "index arrays", "slices"),
     "assign a wrong shape": ("def f(x, v):\n    y = x.copy()\n    y[0] = v\n    return y.sum()\n",
                              ShapeError, "cannot assign", ""),

@@ -129,7 +129,9 @@ def _torch_max(op):
         if isinstance(dim, Value) or other is not None:
             a, b = array(graph, input, "`input`"), array(graph, dim if other is None else other, "`other`")
             return _elementwise_extremum(op, a, b)
-        return reduce(graph, op, input, dim, keepdim) if dim is None else _values_indices(graph, op, input, dim, keepdim)
+        if dim is None:
+            return reduce(graph, op, input, dim, keepdim)
+        return _values_indices(graph, op, input, dim, keepdim)
 
     return impl
 
