@@ -19,11 +19,15 @@ import types
 from .ops import OPS, REFUSED
 from .ops.modules import loss_module
 from .source import FunctionSource, TransformSpec
-from .static import BUILTINS, Function
+from .static import BUILTINS, DType, Function
 
 MODULE_CONSTANTS = {"numpy.pi": math.pi, "numpy.e": math.e, "math.pi": math.pi, "math.e": math.e,
                     "torch.pi": math.pi, "torch.e": math.e, "numpy.inf": math.inf, "math.inf": math.inf,
-                    "torch.inf": math.inf, "numpy.newaxis": None}
+                    "torch.inf": math.inf, "numpy.newaxis": None,
+                    **{f"numpy.{t}": DType(t) for t in ("float16", "float32", "float64", "bool_", "int32", "int64")},
+                    **{f"torch.{t}": DType(t) for t in ("float16", "float32", "float64", "float", "double", "bool",
+                                                         "int32", "int64", "long")}}
+_BUILTIN_DTYPES = ("bool", "float", "int")  # builtins that name dtypes as values: `x.astype(bool)`
 CONTEXTS = {"torch.no_grad", "torch.inference_mode"}  # blocks whose values are constants
 _LIBRARIES = {"numpy", "torch", "scipy", "symdiff", "jax", "autograd", "math", "builtins"}  # never inlined, but:
 _USER_CODE_IN_LIBRARIES = ("symdiff.examples",)
@@ -207,7 +211,7 @@ class Resolver:
 
     def constant(self, path: str):
         """The value of a number or string the function reads from its closure or its module
-        (`SCALE`, `np.pi`), else `NOT_CONSTANT`."""
+        (`SCALE`, `np.pi`), or of a dtype (`np.float32`, `bool`), else `NOT_CONSTANT`."""
         if "." in path:
             for name in self.candidates(path):
                 if name in MODULE_CONSTANTS:
@@ -216,6 +220,8 @@ class Resolver:
         found, value = self.lookup(path)
         if found:
             return value if type(value) in (int, float, str) else NOT_CONSTANT
+        if path in _BUILTIN_DTYPES and not self._defined(path):
+            return DType(path)
         return self.source.constants.get(path, NOT_CONSTANT)
 
     def is_module(self, root: str) -> bool:

@@ -64,6 +64,21 @@ class Local:
         self.tree, self.builder = tree, builder
 
 
+@dataclass(frozen=True)
+class DType:
+    """A dtype named in the source (`np.float32`, `torch.bool`, `bool`, `x.dtype` as "same")."""
+
+    name: str
+
+    def __repr__(self):
+        return f"the dtype {self.name}"
+
+    @property
+    def kind(self) -> str:
+        """"bool", "int" or "float" ("same", an array's own dtype, is a float's)."""
+        return "bool" if self.name.startswith("bool") else "int" if self.name.startswith(("int", "long")) else "float"
+
+
 def is_array(value) -> bool:
     return isinstance(value, Value)
 

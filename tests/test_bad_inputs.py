@@ -178,8 +178,12 @@ SOURCES = {
     "complex constant": ("def f(x):\n    return (x * 1j).sum()", UnsupportedSyntaxError, "1j", "int or float"),
     "undefined name": ("def f(x):\n    return (x * scale).sum()", UnsupportedSyntaxError, "`scale`",
                        "pass the value as a parameter"),
-    "module attribute that is no number": ("def f(x):\n    return (x * np.float64).sum()", UnsupportedSyntaxError,
+    "module attribute that is no number": ("def f(x):\n    return (x * np.linalg).sum()", UnsupportedSyntaxError,
                                            "neither a number nor a function symdiff knows", "pass the value as a parameter"),
+    "dtype as a number": ("def f(x):\n    return (x * np.float64).sum()", UnsupportedSyntaxError,
+                          "not the dtype float64", "an array or a number"),
+    "cast to an integer": ("def f(x):\n    return x.astype(int).sum()", UnsupportedSyntaxError, "integers have no "
+                           "gradient", "np.trunc"),
     "unknown keyword": ("def f(x):\n    return np.sum(x, axes=0)", UnsupportedSyntaxError, "axes", "takes"),
     "bad reduction": ("def f(x):\n    return F.mse_loss(x, x, reduction='avg')", UnsupportedSyntaxError,
                       "'mean' or 'sum' or 'none'", "reduction"),
