@@ -342,7 +342,7 @@ _INDEX_VIEWS = ("Slice", "Transpose", "ExpandDims", "Squeeze", "BroadcastTo", "I
 
 def is_index(value: Value) -> bool:
     """Whether a value is an integer index array: a parameter (marked to stay an integer), an
-    `arange`, or a view of one. Marks the parameters it reaches."""
+    `arange`, an `argsort`, or a view of one. Marks the parameters it reaches."""
     graph = value.graph
     expr = value.expr
     if isinstance(expr, stop_gradient):
@@ -356,7 +356,7 @@ def is_index(value: Value) -> bool:
     definition = node.definition
     if isinstance(definition, stop_gradient) or type(definition).__name__ in _INDEX_VIEWS:
         return is_index(graph.value(definition.args[0]))
-    return isinstance(definition, (Arange, SafeIndex))
+    return isinstance(definition, (Arange, SafeIndex, Argsort))
 
 
 def index_array(graph, value, what: str) -> Value:
@@ -403,6 +403,17 @@ class SafeIndex(Constant):
 
     @staticmethod
     def shape(dims, x, ignore):
+        return tuple(x)
+
+
+class Argsort(Constant):
+    """`np.argsort(x, axis)`, stable: the order that sorts `x`, an index array (no derivative)."""
+
+    params = ("axis",)
+    numpy = "np.argsort({x}, axis={axis}, kind='stable')"
+
+    @staticmethod
+    def shape(dims, x, axis):
         return tuple(x)
 
 

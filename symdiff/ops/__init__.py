@@ -157,5 +157,5 @@ def constant(graph, value, what: str, allowed=None):
 
 from . import (  # noqa: E402,F401  (they register)
     arithmetic, elementwise, masks, activations, axes, reductions, norms, softmax, losses, linalg, structure,
-    constants, gathers, sizes, normalization, modules, splits, distributions, polynomials, dtypes,
+    constants, gathers, sizes, normalization, modules, splits, distributions, polynomials, dtypes, sorting,
 )
