@@ -533,10 +533,13 @@ def _slice_entry(graph, x: Value, axis: int, s: slice) -> tuple:
                                      location=graph.location)
     n = graph.dims.hint(x.shape[axis])
     length = slice_length(x.shape[axis], start, stop, step)
-    if n is not None and not x.shape[axis].is_Integer:
-        exact = slice_length(sp.Integer(n), *(v if not isinstance(v, sp.Expr) else v.subs(x.shape[axis], n)
-                                              for v in (start, stop)), step)
-        if length.subs(x.shape[axis], n) != exact:
+    if n is not None and not x.shape[axis].is_Integer:  # the formula gives the length seen at this call
+        def seen(v):  # a bound, or the length, at the sizes seen (the axis's size `n`)
+            h = graph.dims.hint(v)
+            return sp.Integer(h) if h is not None else v.subs(x.shape[axis], n)
+
+        exact = slice_length(sp.Integer(n), *(seen(v) if isinstance(v, sp.Expr) else v for v in (start, stop)), step)
+        if seen(length) != exact:
             raise graph.shape_error(
                 f"the slice `{_show_key([(start, stop, step)])}` runs past the end of axis {axis} of "
                 f"`{x.label}`, of size {n}",
