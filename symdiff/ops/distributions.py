@@ -1,5 +1,6 @@
-"""Log-densities of scipy.stats distributions beyond the normal (see `elementwise` for
-scipy.stats.norm): the multivariate normal, by a solve and a log-determinant."""
+"""Log-densities of scipy.stats distributions beyond the normal.
+
+The multivariate normal, by a solve and a log-determinant (scipy.stats.norm is in `elementwise`)."""
 from __future__ import annotations
 
 import sympy as sp

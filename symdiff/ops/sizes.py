@@ -1,5 +1,7 @@
-"""Sizes as Python values (`np.shape(x)`, `np.ndim`, `np.size`) and the `math` module's functions of
-numbers and dimensions (`math.sqrt(d)` for `d = x.shape[-1]`): known when the function compiles."""
+"""Sizes as Python values, and the `math` module's functions of numbers and sizes.
+
+`np.shape(x)`, `np.ndim`, `np.size`, and `math.sqrt(d)` for `d = x.shape[-1]`: known when the
+function compiles."""
 from __future__ import annotations
 
 import math
