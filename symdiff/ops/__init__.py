@@ -13,7 +13,7 @@ from typing import Callable
 
 import sympy as sp
 
-from ..errors import UnsupportedSyntaxError
+from ..errors import ShapeError, UnsupportedSyntaxError
 from ..ir import Value
 from ..scalar import mask
 
@@ -112,8 +112,8 @@ class Unavailable:
 
 def array(graph, value, what: str) -> Value:
     """`value` as an array operand: numbers and dimensions (`x.shape[0]`, a SymPy expression of
-    dimension symbols) become constants, masks 0 and 1, lists holding arrays their stack (as
-    `np.array`); anything else is refused."""
+    dimension symbols) become constants, masks 0 and 1, lists holding arrays of one shape their
+    stack (as `np.array`); anything else is refused."""
     if isinstance(value, Unavailable):
         raise UnsupportedSyntaxError(value.message, location=graph.location, hint=value.hint)
     if isinstance(value, Value):
@@ -122,7 +122,10 @@ def array(graph, value, what: str) -> Value:
         return graph.const(value)
     if isinstance(value, (list, tuple)) and _holds_array(value):  # numpy reads it as np.array(value)
         from .structure import np_array
-        return np_array(graph, value)
+        try:
+            return np_array(graph, value)
+        except ShapeError:  # arrays of different shapes (a parameter tree): refused as a container
+            pass
     if isinstance(value, (list, tuple, dict)):
         raise UnsupportedSyntaxError(
             f"{what} must be an array or a number, not a {type(value).__name__} of {len(value)} items",
