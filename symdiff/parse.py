@@ -18,7 +18,7 @@ import sympy as sp
 from . import indexing
 from .errors import ShapeError, SymdiffError, UnknownCallError, UnsupportedSyntaxError
 from .ir import Graph, Value, array_op
-from .ops import OPS, array
+from .ops import OPS, Bound, array
 from .primitives import Identity
 from .outside import Inputs
 from .resolve import (
@@ -542,7 +542,7 @@ class Builder:
             return self.inline(dataclasses.replace(target, within=call), args, kwargs)
         if isinstance(target, TransformSpec):
             return self.transformed(target, call, args, kwargs)
-        if isinstance(target, Function):  # a loss module object
+        if isinstance(target, Bound):  # a loss module object
             return self.call_value(target, args, kwargs, call)
         if target in BUILTINS:
             try:
@@ -563,6 +563,8 @@ class Builder:
     def call_value(self, func, args: list, kwargs: dict, call: str):
         """A call of a function held by a value (a parameter's default, an outside object's method, a
         function defined in the body)."""
+        if isinstance(func, Bound):  # `act=np.tanh`, a loss module
+            return self.call_target(func.op, args, {**func.keywords, **kwargs}, call)
         if isinstance(func, Local):
             callee = dataclasses.replace(func.builder.source, name=func.tree.name, tree=func.tree, within=call)
             self.inputs.validated.setdefault(id(func.tree), (func.tree, func.builder.resolved))
@@ -571,8 +573,6 @@ class Builder:
             if not callable(func) or isinstance(func, (Value, Outside, Record)):
                 refuse(self.graph, f"this calls {type(func).__name__} {func!r}, which is not a function")
             func = Function(func)
-        if func.op is not None:
-            return self.call_target(func.op, args, {**func.keywords, **kwargs}, call)
         obj, bound = func.obj, func.bound
         if inspect.ismethod(obj) and bound is not None:
             obj, args = obj.__func__, [bound, *args]

@@ -16,10 +16,10 @@ import math
 import sys
 import types
 
-from .ops import OPS, REFUSED
+from .ops import OPS, REFUSED, Bound, DType
 from .ops.modules import loss_module
 from .source import FunctionSource, TransformSpec
-from .static import BUILTINS, DType, Function
+from .static import BUILTINS
 
 MODULE_CONSTANTS = {"numpy.pi": math.pi, "numpy.e": math.e, "math.pi": math.pi, "math.e": math.e,
                     "torch.pi": math.pi, "torch.e": math.e, "numpy.inf": math.inf, "math.inf": math.inf,
@@ -146,7 +146,7 @@ class Resolver:
         """The Python builtin a call to `path` means (`len`, `range`...), unless the name is taken."""
         return path if path in BUILTINS and not self._defined(path) else None
 
-    def function(self, obj) -> str | FunctionSource | TransformSpec | Function | None:
+    def function(self, obj) -> str | FunctionSource | TransformSpec | Bound | None:
         """What calling the live object `obj` means: an OPS entry, a helper to inline, a transform, a
         loss module's functional loss."""
         name = _known_objects().get(id(obj))

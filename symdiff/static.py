@@ -49,11 +49,10 @@ class Outside:
 
 class Function:
     """A function value (a helper, an op, a bound method) that the body calls: `obj` is the live
-    object, resolved when called, or `op` the library entry it names (`np.tanh` as a value), called
-    with `keywords` (a loss module's options)."""
+    object, resolved when called."""
 
-    def __init__(self, obj, bound=None, op: str | None = None, keywords: dict | None = None):
-        self.obj, self.bound, self.op, self.keywords = obj, bound, op, keywords or {}
+    def __init__(self, obj, bound=None):
+        self.obj, self.bound = obj, bound
 
 
 class Local:
@@ -62,21 +61,6 @@ class Local:
 
     def __init__(self, tree, builder):
         self.tree, self.builder = tree, builder
-
-
-@dataclass(frozen=True)
-class DType:
-    """A dtype named in the source (`np.float32`, `torch.bool`, `bool`, `x.dtype` as "same")."""
-
-    name: str
-
-    def __repr__(self):
-        return f"the dtype {self.name}"
-
-    @property
-    def kind(self) -> str:
-        """"bool", "int" or "float" ("same", an array's own dtype, is a float's)."""
-        return "bool" if self.name.startswith("bool") else "int" if self.name.startswith(("int", "long")) else "float"
 
 
 def is_array(value) -> bool:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from .errors import UnknownCallError, UnsupportedSyntaxError
 from .resolve import BINARY_OPERATORS, NOT_CONSTANT, STATIC_OPERATORS, UNARY_OPERATORS, Resolver, dotted_name
-from .ops import OPS
+from .ops import OPS, Bound
 from .source import FunctionSource
-from .static import MUTATORS, Function
+from .static import MUTATORS
 
 _STRAIGHT_LINE = (
     "symdiff compiles array programs: vectorize it with matrix products and broadcasting, or unroll "
@@ -281,7 +281,7 @@ class Validator(ast.NodeVisitor):
             self.refuse(node, f"`{path}`, {foreign[0]}", foreign[1])
         op = self.resolver.call(path) if value is NOT_CONSTANT else None
         if op is not None:  # a function passed as a value: `nonlinearity=np.tanh`
-            value = Function(None, op=op)
+            value = Bound(op)
         if value is NOT_CONSTANT:
             self.refuse(node, f"`{self.resolver.describe(path)}`, which is neither a number nor a function "
                         "symdiff knows", "Pass the value as a parameter.")
@@ -358,7 +358,7 @@ class Method:
 
 @dataclass(frozen=True)
 class Constant:
-    """A module attribute that is a number (`np.pi`) or a library function (`np.tanh`, a `Function`)."""
+    """A module attribute that is a number (`np.pi`), a dtype or a library function (`np.tanh`, `Bound`)."""
 
     value: object
 

@@ -102,6 +102,29 @@ def refuse(*names: str, message: str, hint: str) -> None:
     REFUSED.update(names)
 
 
+@dataclass(frozen=True, eq=False)
+class Bound:
+    """A library function as a value (`act=np.tanh`), with keyword options bound (a loss module's)."""
+
+    op: str
+    keywords: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DType:
+    """A dtype named in the source (`np.float32`, `torch.bool`, `bool`, `x.dtype` as "same")."""
+
+    name: str
+
+    def __repr__(self):
+        return f"the dtype {self.name}"
+
+    @property
+    def kind(self) -> str:
+        """"bool", "int" or "float" ("same", an array's own dtype, is a float's)."""
+        return "bool" if self.name.startswith("bool") else "int" if self.name.startswith(("int", "long")) else "float"
+
+
 @dataclass(frozen=True)
 class Unavailable:
     """A result symdiff does not compute (the indices of `torch.max(x, dim)`): refused where used."""

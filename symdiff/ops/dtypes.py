@@ -4,9 +4,8 @@ float32 keeps float64's precision), so a cast to a float is the array itself (a 
 1), and a cast to bool is `x != 0`; casts to integers are refused."""
 from __future__ import annotations
 
-from . import EXAMPLES, OPS, array, defop, example
+from . import EXAMPLES, OPS, DType, array, defop, example
 from ..errors import UnsupportedSyntaxError
-from ..static import DType
 
 
 def cast(graph, x, dtype):

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import inspect
 
-from . import EXAMPLES, OPS, Unavailable, constant, example, register
-from ..static import Function
+from . import EXAMPLES, OPS, Bound, Unavailable, constant, example, register
 
 #: Each loss module's class name and the functional loss it calls.
 LOSSES = {
@@ -25,7 +24,7 @@ def options(loss: str) -> list[str]:
 def _constructor(loss: str):
     def impl(graph, **given):
         keywords = {k: v if k in ("weight", "pos_weight") else constant(graph, v, f"`{k}`") for k, v in given.items()}
-        return Function(None, op=f"torch.nn.functional.{LOSSES[loss]}", keywords=keywords)
+        return Bound(f"torch.nn.functional.{LOSSES[loss]}", keywords)
 
     return impl
 
@@ -41,7 +40,7 @@ def _signature(loss: str):
     return like
 
 
-def loss_module(obj) -> Function | None:
+def loss_module(obj) -> Bound | None:
     """The call a torch.nn loss module object stands for, its options read when the function
     compiles; None for any other object."""
     cls = type(obj)
@@ -53,7 +52,7 @@ def loss_module(obj) -> Function | None:
         keywords[name] = value if value is None or isinstance(value, (int, float, str)) else Unavailable(
             f"the `{name}` tensor held by the {cls.__name__} object",
             f"Pass it in as a parameter to the functional loss: F.{LOSSES[cls.__name__]}(..., {name}={name}).")
-    return Function(None, op=f"torch.nn.functional.{LOSSES[cls.__name__]}", keywords=keywords)
+    return Bound(f"torch.nn.functional.{LOSSES[cls.__name__]}", keywords)
 
 
 for _loss in LOSSES:
