@@ -124,15 +124,11 @@ class Slice(ArrayOp):
         return f"{printer.parenthesize(self.args[0], 999)}[{_show_key(self.static[0])}]"
 
 
-def _hint(x: Value) -> str:
-    return "g"
-
-
 def scatter(like: Value, g: Value, key, shape=None) -> Value:
     """Zeros like `like` (or of `shape`) with `g` at `key`; a constant `g` is written as a number."""
     if not g.graph.node_symbols(g.expr):
-        return Scatter.build(like, key, shape, g.expr, hint=_hint(like))
-    return Scatter.build(like, g, key, shape, None, hint=_hint(like))
+        return Scatter.build(like, key, shape, g.expr, stem="g")
+    return Scatter.build(like, g, key, shape, None, stem="g")
 
 
 class Scatter(ArrayOp):
@@ -240,7 +236,7 @@ class Gather(ArrayOp):
 
     def vjp(self, g, ans, x, *rest, needs):
         *indices, axis = rest
-        return (ScatterAdd.build(x, full(g, ans), *indices, axis, None, hint=_hint(x)),) + (None,) * len(indices)
+        return (ScatterAdd.build(x, full(g, ans), *indices, axis, None, stem="g"),) + (None,) * len(indices)
 
     def jvp(self, dots, ans, x, *rest, nb):
         *indices, axis = rest
@@ -305,7 +301,7 @@ class TakeAlong(ArrayOp):
         grids = [arange(graph, n).expand_dims(tuple(j for j in range(x.ndim) if j != i))
                  for i, n in enumerate(ans.shape) if i != axis]
         indices = grids[:axis] + [index] + grids[axis:]
-        return ScatterAdd.build(x, full(g, ans), *indices, 0, None, hint=_hint(x)), None
+        return ScatterAdd.build(x, full(g, ans), *indices, 0, None, stem="g"), None
 
     def jvp(self, dots, ans, x, index, axis, *, nb):
         return TakeAlong.build(dots[0], index.expand_dims(tuple(range(nb))), axis + nb)
@@ -334,7 +330,7 @@ class Arange(Constant):
 
 
 def arange(graph, stop) -> Value:
-    return array_op(graph, Arange(sp.sympify(stop)), (sp.sympify(stop),), f"arange({stop})", hint="rows")
+    return array_op(graph, Arange(sp.sympify(stop)), (sp.sympify(stop),), f"arange({stop})", stem="rows")
 
 
 _INDEX_VIEWS = ("Slice", "Transpose", "ExpandDims", "Squeeze", "BroadcastTo", "Identity")
@@ -457,7 +453,7 @@ def subscript(graph, x: Value, parts: tuple) -> Value:
     if graph.dims.broadcast_shapes(*(v.shape for v in indices)) is None:
         raise graph.shape_error("the index arrays " + " and ".join(
             f"`{v.label}` of shape {v.shape_text}" for v in indices) + " do not broadcast together")
-    return Gather.build(y, *indices, axis, label=label, hint="picked")
+    return Gather.build(y, *indices, axis, label=label, stem="picked")
 
 
 def _parse_key(graph, x: Value, parts: tuple):
@@ -509,7 +505,7 @@ def _integer(graph, value, what: str):
 
 def _position(graph, x: Value, axis: int, i):
     i = _integer(graph, i, "an index")
-    n = graph.dims.hint(x.shape[axis])
+    n = graph.dims.seen(x.shape[axis])
     if isinstance(i, int) and n is not None and not -n <= i < n:
         raise graph.shape_error(f"index {i} is out of range for axis {axis} of `{x.label}`, of size {n}")
     return i
@@ -520,7 +516,7 @@ def _slice_entry(graph, x: Value, axis: int, s: slice) -> tuple:
     if step is not None and (not isinstance(step, int) or step == 0):
         raise UnsupportedSyntaxError(f"the slice step must be a nonzero integer constant, not {step}",
                                      location=graph.location)
-    n = graph.dims.hint(x.shape[axis])
+    n = graph.dims.seen(x.shape[axis])
     length = slice_length(x.shape[axis], start, stop, step)
     if n is not None and not x.shape[axis].is_Integer:
         exact = slice_length(sp.Integer(n), *(v if not isinstance(v, sp.Expr) else v.subs(x.shape[axis], n)

@@ -14,7 +14,7 @@ import ast
 
 import sympy as sp
 
-from . import pyast as A
+from . import names, pyast as A
 from .calculus import align, unbroadcast
 from .ir import ArrayOp, Value, array_op, elementwise
 from .scalar import equal, inf_at_zero
@@ -160,8 +160,7 @@ def matmul(a: Value, b: Value) -> Value:
     structured = PL.structured_matmul(a, b)
     if structured is not None:
         return structured
-    hint = f"{a.label}{b.label}" if a.label.isidentifier() and b.label.isidentifier() else "prod"
-    return array_op(graph, MatMul(a.symbol, b.symbol), shape, label, hint=hint)
+    return array_op(graph, MatMul(a.symbol, b.symbol), shape, label, stem=names.product(a.label, b.label))
 
 
 # -- axes --------------------------------------------------------------------------------------
@@ -342,8 +341,8 @@ class ReduceMax(Reduction):
         """Each element's share of the derivative: 1/(number of ties) where it attains the result."""
         graph = x.graph
         mask = elementwise(equal, x, kept(ans, ans, axes, keepdims))
-        mask = graph.value(graph.add(mask.expr, mask.shape, hint="ties"))
-        return mask / ReduceSum.build(mask, axes, True, label=f"count({mask.label})", hint="count")
+        mask = graph.value(graph.add(mask.expr, mask.shape, stem="ties"))
+        return mask / ReduceSum.build(mask, axes, True, label=f"count({mask.label})", stem="count")
 
 
 class ReduceMin(ReduceMax):
@@ -390,14 +389,14 @@ def _others(x: Value, axes: tuple) -> Value:
     """Each element's product of the other elements over `axes`: along the first axis, the
     exclusive products from both ends; over the rest, the same for the products along it."""
     a = axes[0]
-    before = CumProd.build(Shift.build(x, a, 1, label=x.label), a, label=f"cumprod({x.label})", hint="before")
+    before = CumProd.build(Shift.build(x, a, 1, label=x.label), a, label=f"cumprod({x.label})", stem="before")
     flipped = Flip.build(x, (a,), label=x.label)
     after = Flip.build(CumProd.build(Shift.build(flipped, a, 1, label=x.label), a, label=x.label), (a,),
-                       label=f"cumprod({x.label})", hint="after")
+                       label=f"cumprod({x.label})", stem="after")
     along = before * after
     if len(axes) == 1:
         return along
-    return along * _others(ReduceProd.build(x, (a,), True, label=f"prod({x.label})", hint="prod"), axes[1:])
+    return along * _others(ReduceProd.build(x, (a,), True, label=f"prod({x.label})", stem="prod"), axes[1:])
 
 
 def _axis_index(x, axis: int, index: ast.expr):
@@ -492,13 +491,13 @@ def _first_zero(x: Value, axis: int):
     z (1 up to it)."""
     graph = x.graph
 
-    def mask(expr, hint):
-        return graph.value(graph.add(equal(*expr), x.shape, hint=hint))
+    def mask(expr, stem):
+        return graph.value(graph.add(equal(*expr), x.shape, stem=stem))
 
     zero = mask((x.expr, 0), "zero")
-    seen = CumSum.build(zero, axis, label=zero.label, hint="zeros")
+    seen = CumSum.build(zero, axis, label=zero.label, stem="zeros")
     before, upto = mask((seen.expr, 0), "before"), mask((seen.expr, zero.expr), "upto")
-    return before, upto * zero, x + zero, CumProd.build(x * (1 - upto) + upto, axis, label=x.label, hint="after")
+    return before, upto * zero, x + zero, CumProd.build(x * (1 - upto) + upto, axis, label=x.label, stem="after")
 
 
 # -- constants ---------------------------------------------------------------------------------

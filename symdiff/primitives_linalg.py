@@ -140,7 +140,7 @@ class Eye(Constant):
 
 
 def eye(like: Value, n) -> Value:
-    return Eye.build(like, n, label=f"eye({n})", hint="eye")
+    return Eye.build(like, n, label=f"eye({n})", stem="eye")
 
 
 def _is_eye(graph, symbol) -> bool:
@@ -200,7 +200,7 @@ def einsum(subscripts: str, *values: Value, label: str | None = None) -> Value:
     if sizes is None:
         raise graph.shape_error(f"einsum '{subscripts}': operand sizes disagree")
     op = Einsum(*(v.symbol for v in operands), Str(_join(subs, out)))
-    return array_op(graph, op, tuple(sizes[c] for c in out), label or f"einsum({subscripts})", hint="t")
+    return array_op(graph, op, tuple(sizes[c] for c in out), label or f"einsum({subscripts})")
 
 
 def _without_einsum(graph, subs: list, operands: list, out: str) -> Value | None:
@@ -297,7 +297,7 @@ def structured_scale(partial: Value, dot: Value, ndim: int, nb: int) -> Value | 
 
 
 def _unary(cls, x: Value, what: str) -> Value:
-    return cls.build(x, label=f"{what}({x.label})", hint=what)
+    return cls.build(x, label=f"{what}({x.label})", stem=what)
 
 
 def _bcast(v: Value, extra: int) -> Value:
@@ -362,7 +362,7 @@ class Solve(ArrayOp):
 
 
 def solve(a: Value, b: Value) -> Value:
-    return Solve.build(a, b, label=f"solve({a.label}, {b.label})", hint="sol")
+    return Solve.build(a, b, label=f"solve({a.label}, {b.label})", stem="sol")
 
 
 def solve_vectors(a: Value, b: Value) -> Value:
@@ -437,7 +437,7 @@ class Triangle(ArrayOp):
 
 
 def triangle(x: Value, k: int, lower: bool) -> Value:
-    return Triangle.build(x, k, lower, label=f"{'tril' if lower else 'triu'}({x.label})", hint="tri")
+    return Triangle.build(x, k, lower, label=f"{'tril' if lower else 'triu'}({x.label})", stem="tri")
 
 
 def _phi(x: Value) -> Value:
@@ -505,7 +505,7 @@ class EighVectors(ArrayOp):
 
 def _gap_inverses(x: Value) -> Value:
     """F with F_ij = 1/(w_j - w_i) off the diagonal and 0 on it, for the eigenvalues w of x."""
-    w = Eigvalsh.build(x, label="eigvalsh", hint="eigvals")
+    w = Eigvalsh.build(x, label="eigvalsh", stem="eigvals")
     n = x.shape[-1]
     i = eye(x, n)
     gaps = w.expand_dims((w.ndim - 1,)) - w.expand_dims((w.ndim,))

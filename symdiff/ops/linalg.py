@@ -185,7 +185,7 @@ def scipy_solve(graph, a, b, lower=False, overwrite_a=False, overwrite_b=False, 
 @defop("numpy.linalg.det", "torch.det", "torch.linalg.det", "method.det")
 def det(graph, a, *, out=None):
     constant(graph, out, "`out`", allowed=(None,))
-    return L.Det.build(square(graph, a, "the matrix"), label="det", hint="det")
+    return L.Det.build(square(graph, a, "the matrix"), label="det", stem="det")
 
 
 @defop("scipy.linalg.det")
@@ -198,8 +198,8 @@ def slogdet(graph, a, *, out=None):
     """(sign, log|det|): the sign has no derivative; the log's is A^-T."""
     constant(graph, out, "`out`", allowed=(None,))
     a = square(graph, a, "the matrix")
-    return (L.SlogdetSign.build(a, label="sign", hint="sign"),
-            L.LogAbsDet.build(a, label="logabsdet", hint="logdet"))
+    return (L.SlogdetSign.build(a, label="sign", stem="sign"),
+            L.LogAbsDet.build(a, label="logabsdet", stem="logdet"))
 
 
 @defop("torch.logdet", "method.logdet")
@@ -209,7 +209,7 @@ def logdet(graph, input):
 
 
 def _cholesky(graph, a, upper: bool) -> Value:
-    lower = L.Cholesky.build(square(graph, a, "the matrix"), label="cholesky", hint="chol")
+    lower = L.Cholesky.build(square(graph, a, "the matrix"), label="cholesky", stem="chol")
     return swap_last(lower) if upper else lower
 
 
@@ -239,7 +239,7 @@ def _symmetric(graph, a, uplo) -> Value:
 @defop("numpy.linalg.eigvalsh", "torch.linalg.eigvalsh")
 def eigvalsh(graph, a, UPLO="L", *, out=None):
     constant(graph, out, "`out`", allowed=(None,))
-    return L.Eigvalsh.build(_symmetric(graph, a, UPLO), label="eigvalsh", hint="eigvals")
+    return L.Eigvalsh.build(_symmetric(graph, a, UPLO), label="eigvalsh", stem="eigvals")
 
 
 @defop("numpy.linalg.eigh", "torch.linalg.eigh")
@@ -247,7 +247,7 @@ def eigh(graph, a, UPLO="L", *, out=None):
     """(eigenvalues, eigenvectors)."""
     constant(graph, out, "`out`", allowed=(None,))
     x = _symmetric(graph, a, UPLO)
-    return L.Eigvalsh.build(x, label="eigvalsh", hint="eigvals"), L.eigh_vectors(x)
+    return L.Eigvalsh.build(x, label="eigvalsh", stem="eigvals"), L.eigh_vectors(x)
 
 
 def _triangle(lower: bool):

@@ -133,7 +133,7 @@ def squeeze(graph, x: Value, axis, strict: bool) -> Value:
     (numpy) or kept (torch, not `strict`)."""
     axes = _axes(graph, tuple(axis) if isinstance(axis, list) else axis, x.ndim)
     if axis is None:
-        axes = tuple(i for i in axes if graph.dims.hint(x.shape[i]) == 1)
+        axes = tuple(i for i in axes if graph.dims.seen(x.shape[i]) == 1)
     ones = tuple(i for i in axes if graph.dims.equal(x.shape[i], sp.Integer(1)) is not None)
     if strict and axis is not None and len(ones) < len(axes):
         i = next(i for i in axes if i not in ones)
@@ -182,7 +182,7 @@ def concatenate(graph, values: list, axis: int) -> Value:
                 f"{v.shape_text} along axis {axis}", hint="All sizes but the one along the axis must be equal.")
     if len(values) == 1:
         return first
-    return P.Concatenate.build(*values, axis, label="concatenate(...)", hint="joined")
+    return P.Concatenate.build(*values, axis, label="concatenate(...)", stem="joined")
 
 
 @defop("numpy.concatenate", "numpy.concat")
@@ -581,7 +581,7 @@ def vdot(graph, a, b):
     """The dot product of the flattened arrays (real: no conjugate). Arrays of one rank whose sizes
     can be equal axis by axis are taken to be of one shape."""
     x, y = array(graph, a, "the first array"), array(graph, b, "the second array")
-    if x.ndim == y.ndim and all(graph.dims.hint(p) == graph.dims.hint(q) for p, q in zip(x.shape, y.shape)):
+    if x.ndim == y.ndim and all(graph.dims.seen(p) == graph.dims.seen(q) for p, q in zip(x.shape, y.shape)):
         for p, q in zip(x.shape, y.shape):
             graph.dims.equal(p, q)
         x, y = graph.value(x.symbol), graph.value(y.symbol)
