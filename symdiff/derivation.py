@@ -18,7 +18,7 @@ from .differentiate import backward, forward
 from .errors import InputTypeError, NonScalarOutputError
 from .ir import Graph, Value, array_op
 from .primitives import Full
-from .primitives_linalg import identity_seed
+from .primitives.einsums import identity_seed
 from .optimize import schedule
 from .printing import math
 from .shapes import format_shape
@@ -115,7 +115,7 @@ class Derivation:
 
     def _jacobian_block(self, of: sp.Symbol, w: sp.Symbol, name: str) -> sp.Symbol:
         """d(of)/d(w) with shape of.shape + w.shape, by one forward sweep seeded with an identity (kept
-        as a product of identity factors, which the forward rules contract away: see primitives_linalg)."""
+        as a product of identity factors, which the forward rules contract away: see primitives.einsums)."""
         graph = self.graph
         shape_w = graph[w].shape
         seed = identity_seed(graph.value(w)) if shape_w else graph.const(1)

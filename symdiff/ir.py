@@ -345,8 +345,8 @@ class Value:
         perm = tuple(perm)
         if perm == tuple(range(self.ndim)):
             return self
-        if P.PL.structured(self):
-            return P.PL.structured_transpose(self, perm)
+        if P.structured(self):
+            return P.structured_transpose(self, perm)
         node = self.graph.nodes.get(self.expr)
         if node is not None and isinstance(node.definition, P.Transpose):  # compose permutations
             inner = node.definition.static[0]
@@ -358,8 +358,8 @@ class Value:
         axes = normalize_axes(self.graph, axis, self.ndim)
         if not axes:
             return self
-        if not keepdims and P.PL.structured(self):
-            return P.PL.structured_sum(self, axes)
+        if not keepdims and P.structured(self):
+            return P.structured_sum(self, axes)
         return P.ReduceSum.build(self, axes, bool(keepdims), label=f"sum({self.label})", stem="total")
 
     def max_shift(self, axes: tuple[int, ...]) -> Value:

@@ -9,7 +9,7 @@ import symdiff
 STAGES = [
     {"version", "errors", "pyast", "names", "shapes", "scalar", "functional", "trees"},
     {"source"},
-    {"ir", "calculus", "primitives", "primitives_linalg", "indexing"},
+    {"ir", "calculus", "primitives", "indexing"},
     {"ops"},
     {"resolve", "static", "outside", "validate", "parse"},
     {"differentiate"},

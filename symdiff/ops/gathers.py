@@ -6,7 +6,8 @@ import sympy as sp
 
 from . import EXAMPLES, array, constant, defop, example
 from ..errors import UnsupportedSyntaxError
-from ..indexing import Fresh, Gather, TakeAlong, index_array
+from ..indexing import index_array
+from ..primitives.gathers import Fresh, Gather, TakeAlong
 from ..ir import Value, normalize_axes, array_op
 
 

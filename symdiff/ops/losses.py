@@ -6,7 +6,8 @@ import sympy as sp
 from . import EXAMPLES, array, constant, defop, example, number, register
 from .. import functional
 from ..errors import UnsupportedSyntaxError
-from ..indexing import Gather, Kept, SafeIndex, arange, index_array
+from ..indexing import index_array
+from ..primitives.gathers import Gather, Kept, SafeIndex, arange
 from ..ir import Value, elementwise
 from ..scalar import absolute, softplus, xlogy
 from .softmax import log_softmax
