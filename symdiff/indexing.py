@@ -12,7 +12,8 @@ import sympy as sp
 from .errors import UnsupportedSyntaxError
 from . import primitives as P
 from .ir import ArrayOp, Value
-from .primitives.gathers import Arange, Fresh, Gather, SafeIndex, arange
+from .primitives.constants import Arange, arange
+from .primitives.gathers import Fresh, Gather, SafeIndex
 from .primitives.subscripts import FULL, IndexUpdate, Subscript, key_shape, show_key, slice_length
 from .scalar import stop_gradient
 
@@ -36,7 +37,7 @@ def is_index(value: Value) -> bool:
     definition = node.definition
     if isinstance(definition, stop_gradient) or type(definition) in _INDEX_VIEWS:
         return is_index(graph.value(definition.args[0]))
-    return isinstance(definition, (Arange, SafeIndex))
+    return isinstance(definition, Arange) and definition.integers or isinstance(definition, SafeIndex)
 
 
 def index_array(graph, value, what: str) -> Value:
@@ -45,7 +46,7 @@ def index_array(graph, value, what: str) -> Value:
     if isinstance(value, Value) and is_index(value):
         return value
     node = graph.nodes.get(value.expr) if isinstance(value, Value) else None
-    if node is not None and isinstance(node.definition, P.Arange):
+    if node is not None and isinstance(node.definition, Arange):
         start, stop, step, size = node.definition.static
         if start == 0 and step == 1:
             return arange(graph, stop)

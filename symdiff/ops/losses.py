@@ -7,7 +7,8 @@ from . import EXAMPLES, array, constant, defop, example, number, register
 from .. import functional
 from ..errors import UnsupportedSyntaxError
 from ..indexing import index_array
-from ..primitives.gathers import Gather, Kept, SafeIndex, arange
+from ..primitives.constants import arange
+from ..primitives.gathers import Gather, Kept, SafeIndex
 from ..ir import Value, elementwise
 from ..scalar import absolute, softplus, xlogy
 from .softmax import log_softmax

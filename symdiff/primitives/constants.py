@@ -4,13 +4,20 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import pyast as A
+from ..ir import Value, array_op
 from .base import Constant
 
 
 class Eye(Constant):
-    """numpy.eye(n, m, k) in `like`'s dtype."""
+    """numpy.eye(n, m, k) in `like`'s dtype; the square one with k = 0 is the identity factor of
+    structured einsums (see `einsums`)."""
 
     params = ("n", "m", "k")
+
+    @property
+    def identity(self) -> bool:
+        n, m, k = self.static
+        return n == m and k == 0
 
     @staticmethod
     def shape(dims, like, n, m, k):
@@ -27,21 +34,36 @@ class Eye(Constant):
 
 
 class Arange(Constant):
-    """numpy.arange(start, stop, step) of `size` elements, in `like`'s dtype."""
+    """numpy.arange(start, stop, step) of `size` elements, in `like`'s dtype; without `like`,
+    integers (an index array)."""
 
+    arity = None
     params = ("start", "stop", "step", "size")
+    is_number = False  # without `like`, no operands, but an array
 
     @staticmethod
-    def shape(dims, like, start, stop, step, size):
-        return (sp.sympify(size),)
+    def shape(dims, *args):
+        return (sp.sympify(args[-1]),)
 
-    def numpy(self, L, like, start, stop, step, size):
-        args = [start, stop, step] if step != 1 else [start, stop] if start != 0 else [stop]
-        return A.call(A.np("arange"), *(L.static(a) for a in args), dtype=A.attr(like, "dtype"))
+    @property
+    def integers(self) -> bool:
+        return not self.operands
+
+    def numpy(self, L, *args):
+        *like, start, stop, step, size = args
+        bounds = [start, stop, step] if step != 1 else [start, stop] if start != 0 else [stop]
+        dtype = {"dtype": A.attr(like[0], "dtype")} if like else {}
+        return A.call(A.np("arange"), *(L.static(a) for a in bounds), **dtype)
 
     def _sympystr(self, printer):
         start, stop, step, size = self.static
-        return f"arange({start}, {stop}, {step})"
+        return f"arange({stop})" if (start, step) == (0, 1) else f"arange({start}, {stop}, {step})"
+
+
+def arange(graph, stop) -> Value:
+    """`np.arange(stop)` as integers: an index array."""
+    stop = sp.sympify(stop)
+    return array_op(graph, Arange(sp.Integer(0), stop, sp.Integer(1), stop), (stop,), f"arange({stop})", stem="rows")
 
 
 class Linspace(Constant):

@@ -14,7 +14,8 @@ from sympy.core.symbol import Str
 from .. import pyast as A
 from ..ir import ArrayOp, Value, array_op
 from .axes import Transpose
-from .base import Constant, full
+from .base import full
+from .constants import Eye
 
 
 LETTERS = string.ascii_letters
@@ -122,43 +123,28 @@ def _einsum_cotangent(g: Value, out: str, ins: list, operands: list, i: int, siz
     return da.expand_dims(tuple(a for a in range(len(target)) if a not in kept))
 
 
-class Eye(Constant):
-    """The n x n identity in `like`'s dtype: a factor of structured einsums."""
-
-    params = ("n",)
-
-    @staticmethod
-    def shape(dims, like, n):
-        return (n, n)
-
-    def numpy(self, L, like, n):
-        return A.call(A.np("eye"), L.static(n), dtype=A.attr(like, "dtype"))
-
-
 def eye(like: Value, n) -> Value:
-    return Eye.build(like, n, label=f"eye({n})", stem="eye")
+    """The n x n identity in `like`'s dtype: a factor of structured einsums."""
+    return Eye.build(like, n, n, 0, label=f"eye({n})", stem="eye")
 
 
 def _is_eye(graph, symbol) -> bool:
     node = graph.nodes.get(symbol)
-    return node is not None and isinstance(node.definition, Eye)
+    return node is not None and isinstance(node.definition, Eye) and node.definition.identity
 
 
 def structured(v: Value) -> bool:
-    """Whether `v` is an identity or an einsum with an identity factor (kept symbolic in tangents)."""
+    """Whether `v` is an einsum with an identity factor (kept symbolic in tangents)."""
     node = v.graph.nodes.get(v.expr)
     if node is None:
         return False
     op = node.definition
-    return isinstance(op, Eye) or isinstance(op, Einsum) and any(_is_eye(v.graph, s) for s in op.operands)
+    return isinstance(op, Einsum) and any(_is_eye(v.graph, s) for s in op.operands)
 
 
 def _spec(v: Value):
     """(subscripts, operands, output) of a structured value, to fuse into an einsum reading it."""
-    op = v.graph[v.expr].definition
-    if isinstance(op, Eye):
-        return ["ab"], [v], "ab"
-    *operands, subscripts = op.args
+    *operands, subscripts = v.graph[v.expr].definition.args
     ins, out = parse_subscripts(subscripts.name)
     return ins, [v.graph.value(s) for s in operands], out
 
@@ -173,7 +159,7 @@ def einsum(subscripts: str, *values: Value, label: str | None = None) -> Value:
     subs, operands = [], []
     for sub, v in zip(ins, values):
         node = graph.nodes.get(v.expr)
-        if structured(v) and not _is_eye(graph, v.expr):
+        if structured(v):
             inner, inner_operands, inner_out = _spec(v)
             rename = dict(zip(inner_out, sub))
             for c in sorted(set("".join(inner)) - set(inner_out)):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import ast
 
-import sympy as sp
-
 from .. import pyast as A
-from ..ir import ArrayOp, Value, array_op
+from ..ir import ArrayOp
 from .base import Constant, Identity, full
+from .constants import arange
 from .subscripts import zeros_statement
 
 
@@ -98,28 +97,6 @@ class TakeAlong(ArrayOp):
     def _sympystr(self, printer):
         x, index = (printer.doprint(a) for a in self.args[:2])
         return f"take_along_axis({x}, {index}, axis={self.static[0]})"
-
-
-class Arange(Constant):
-    """`np.arange(stop)`: integers, an index array."""
-
-    arity = 0
-    params = ("stop",)
-    is_number = False  # no operands, but an array
-
-    @staticmethod
-    def shape(dims, stop):
-        return (sp.sympify(stop),)
-
-    def numpy(self, L, stop):
-        return A.call(A.np("arange"), L.static(stop))
-
-    def _sympystr(self, printer):
-        return f"arange({printer.doprint(self.args[0])})"
-
-
-def arange(graph, stop) -> Value:
-    return array_op(graph, Arange(sp.sympify(stop)), (sp.sympify(stop),), f"arange({stop})", stem="rows")
 
 
 class SafeIndex(Constant):
