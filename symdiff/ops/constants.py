@@ -8,11 +8,10 @@ import math
 
 import sympy as sp
 
-from . import EXAMPLES, REFUSED, array, constant, defop, example, register
+from . import EXAMPLES, REFUSED, array, constant, defop, example, register, size, sizes
 from .. import primitives as P
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value
-from .structure import size, sizes
 
 
 def dtype_source(graph) -> Value:

@@ -1,5 +1,5 @@
 """Structural primitives: reshaping, joining, slicing and padding along an axis, flipping, rolling,
-diagonals (what ops/structure.py composes)."""
+diagonals (what ops/reshaping.py, joining.py, reordering.py and diagonals.py compose)."""
 from __future__ import annotations
 
 import ast
