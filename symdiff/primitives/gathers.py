@@ -6,7 +6,7 @@ import ast
 
 from .. import pyast as A
 from ..ir import ArrayOp
-from .base import Constant, Identity, full
+from .base import Constant, Identity, full, same_shape
 from .constants import arange
 from .subscripts import zeros_statement
 
@@ -104,10 +104,7 @@ class SafeIndex(Constant):
 
     params = ("ignore",)
     numpy = "np.where({x} == {ignore}, 0, {x})"
-
-    @staticmethod
-    def shape(dims, x, ignore):
-        return tuple(x)
+    shape = staticmethod(same_shape)
 
 
 class Kept(Constant):

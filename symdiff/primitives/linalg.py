@@ -16,6 +16,11 @@ def _unary(cls, x: Value, what: str) -> Value:
     return cls.build(x, label=f"{what}({x.label})", stem=what)
 
 
+def _stack_shape(dims, x):
+    """The shape of one number per matrix of a stack (a determinant's)."""
+    return x[:-2]
+
+
 def _bcast(v: Value, extra: int) -> Value:
     """v with `extra` trailing size-1 axes (a stack of scalars against a stack of matrices)."""
     return v.expand_dims(tuple(range(v.ndim, v.ndim + extra)))
@@ -95,9 +100,7 @@ class SlogdetSign(Constant):
 
     numpy = "np.linalg.slogdet({x}).sign"
 
-    @staticmethod
-    def shape(dims, x):
-        return x[:-2]
+    shape = staticmethod(_stack_shape)
 
 
 class LogAbsDet(ArrayOp):
@@ -105,9 +108,7 @@ class LogAbsDet(ArrayOp):
 
     numpy = "np.linalg.slogdet({x}).logabsdet"
 
-    @staticmethod
-    def shape(dims, x):
-        return x[:-2]
+    shape = staticmethod(_stack_shape)
 
     def vjp(self, g, ans, x, *, needs):
         return (_bcast(g, 2) * swap_last(inv(x)),)
@@ -121,9 +122,7 @@ class Det(ArrayOp):
 
     numpy = "np.linalg.det({x})"
 
-    @staticmethod
-    def shape(dims, x):
-        return x[:-2]
+    shape = staticmethod(_stack_shape)
 
     def vjp(self, g, ans, x, *, needs):
         return (_bcast(g * ans, 2) * swap_last(inv(x)),)
