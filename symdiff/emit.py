@@ -40,6 +40,8 @@ _COMPARE = {
     sp.Unequality: ast.NotEq,
 }
 _LOGIC = {sp.And: ast.BitAnd, sp.Or: ast.BitOr}
+
+
 def _np(attr: str) -> ast.expr:
     return ast.Attribute(ast.Name("np", ast.Load()), attr, ast.Load())
 
