@@ -263,7 +263,7 @@ class Builder:
             refuse(self.graph, f"unpacking `{x.label}`, which is 0-dimensional", "Unpack arrays of one or more axes.")
         length = self.graph.dims.find(x.shape[0])
         if starred and not length.is_Integer:  # `a, *rest = x`: as many rows as the call gives
-            length = self.graph.dims.hint(length)
+            length = self.graph.dims.seen(length)
             if length is None or self.graph.dims.equal(x.shape[0], length) is None:
                 refuse(self.graph, f"unpacking `{x.label}` with `*`: the length of its first axis varies between "
                        "calls", "Unpack a fixed number of names, or slice it: `a, rest = x[0], x[1:]`.")

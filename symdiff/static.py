@@ -124,7 +124,7 @@ def compare(op: str, a, b, graph):
 
 def _unified(a, b, graph) -> bool:
     """Whether two sizes that agree at the call being derived can be made one (see `Dims.equal`)."""
-    seen = graph.dims.hint(a), graph.dims.hint(b)
+    seen = graph.dims.seen(a), graph.dims.seen(b)
     return None not in seen and seen[0] == seen[1] and graph.dims.equal(a, b) is not None
 
 

@@ -7,7 +7,9 @@ import sympy as sp
 from . import EXAMPLES, array, constant, defop, example, number, register
 from .. import functional
 from ..errors import UnsupportedSyntaxError
-from ..indexing import Gather, Kept, SafeIndex, arange, index_array
+from ..indexing import index_array
+from ..primitives.constants import arange
+from ..primitives.gathers import Gather, Kept, SafeIndex
 from ..ir import Value, elementwise
 from ..scalar import absolute, clip_below, softplus, xlogy
 from .softmax import log_softmax
@@ -130,14 +132,14 @@ def class_index_loss(graph, logp: Value, target, weight, ignore_index, reduction
     ignore = constant(graph, ignore_index, "`ignore_index`")
     if not isinstance(ignore, int) or isinstance(ignore, bool):
         raise UnsupportedSyntaxError(f"`ignore_index` must be an integer, not {ignore!r}", location=graph.location)
-    safe = SafeIndex.build(t, ignore, label=t.label, hint="classes")
-    kept = Kept.build(t, logp, ignore, label=f"{t.label} != {ignore}", hint="kept")
+    safe = SafeIndex.build(t, ignore, label=t.label, stem="classes")
+    kept = Kept.build(t, logp, ignore, label=f"{t.label} != {ignore}", stem="kept")
     rows = [arange(graph, logp.shape[0])] if logp.ndim == 2 else []
-    picked = Gather.build(logp, *rows, safe, 0, label=f"{logp.label}[{t.label}]", hint="picked")
+    picked = Gather.build(logp, *rows, safe, 0, label=f"{logp.label}[{t.label}]", stem="picked")
     weights = kept
     if weight is not None:
         weight = array(graph, weight, "`weight`")
-        weights = Gather.build(weight, safe, 0, hint="weights") * kept
+        weights = Gather.build(weight, safe, 0, stem="weights") * kept
     loss = -picked * weights
     if smoothing:
         spread = (logp if weight is None else logp * weight).sum(axis=logp.ndim - 1)

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import EXAMPLES, array, constant, defop, example, number
+from . import EXAMPLES, array, constant, defop, example, number, sizes
 from .norms import vector_norm
-from .structure import sizes
 from ..ir import elementwise, normalize_axes
 from ..scalar import clip_below
 

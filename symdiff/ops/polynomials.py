@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import EXAMPLES, array, constant, defop, example
 from .. import primitives as P
 from ..indexing import subscript
-from .structure import concatenate
+from .joining import concatenate
 
 
 @defop("numpy.polyval")
@@ -21,7 +21,7 @@ def polyval(graph, p, x):
 
 
 def _entries(graph, p, what: str = "np.polyval"):
-    n = graph.dims.hint(p.shape[0]) if p.ndim == 1 else None
+    n = graph.dims.seen(p.shape[0]) if p.ndim == 1 else None
     if n is None or graph.dims.equal(p.shape[0], n) is None:
         raise graph.shape_error(f"{what} needs a 1-D array of a known number of coefficients, not `{p.label}` "
                                 f"of shape {p.shape_text}", hint="Pass the coefficients as a list or a 1-D array.")
@@ -36,7 +36,7 @@ def convolve(graph, a, v, mode="full"):
     x, w = array(graph, a, "the first array"), array(graph, v, "the second array")
     taps = _entries(graph, w, "np.convolve")
     n, k = x.shape[0] if x.ndim == 1 else None, len(taps)
-    if n is None or graph.dims.hint(n) is None or graph.dims.hint(n) < k:
+    if n is None or graph.dims.seen(n) is None or graph.dims.seen(n) < k:
         raise graph.shape_error(f"np.convolve: `{x.label}` of shape {x.shape_text} must be a 1-D array at least as "
                                 f"long as `{w.label}` ({k})", hint="Pass the longer array first.")
     if mode != "valid" and k > 1:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from . import EXAMPLES, Unavailable, array, constant, defop, example
-from ..indexing import Argsort, TakeAlong, subscript
+from . import EXAMPLES, Unavailable, array, constant, defop, example, one_axis
+from ..indexing import subscript
+from ..primitives.gathers import Argsort, TakeAlong
 from ..ir import Value
-from .structure import _one_axis, flatten
+from .reshaping import flatten
 
 
 def sort(graph, x: Value, axis: int, descending: bool = False) -> tuple[Value, Value]:
@@ -34,7 +35,7 @@ def np_sort(graph, a, axis=-1, kind=None, order=None, *, stable=None):
     x = array(graph, a, "the array")
     if axis is None:
         x, axis = flatten(x), 0
-    return sort(graph, x, _one_axis(graph, axis, x.ndim))[0]
+    return sort(graph, x, one_axis(graph, axis, x.ndim))[0]
 
 
 @defop("torch.sort", "method.sort")
@@ -42,14 +43,14 @@ def torch_sort(graph, input, dim=-1, descending=False, stable=False, *, out=None
     """torch's x.sort(dim) (numpy's x.sort() sorts in place and returns None: refused as torch's)."""
     constant(graph, out, "`out`", allowed=(None,))
     x = array(graph, input, "`input`")
-    values, _ = sort(graph, x, _one_axis(graph, dim, x.ndim), bool(constant(graph, descending, "`descending`")))
+    values, _ = sort(graph, x, one_axis(graph, dim, x.ndim), bool(constant(graph, descending, "`descending`")))
     return ValuesIndices(values, _indices("sort"))
 
 
 @defop("torch.topk", "method.topk")
 def torch_topk(graph, input, k, dim=-1, largest=True, sorted=True, *, out=None):
     x = array(graph, input, "`input`")
-    axis = _one_axis(graph, dim, x.ndim)
+    axis = one_axis(graph, dim, x.ndim)
     k = constant(graph, k, "`k`")
     values, _ = sort(graph, x, axis, descending=bool(constant(graph, largest, "`largest`")))
     return ValuesIndices(subscript(graph, values, (slice(None),) * axis + (slice(0, k),)), _indices("topk"))

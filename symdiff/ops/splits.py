@@ -2,10 +2,9 @@
 torch.chunk. The pieces are slices, so their gradients are the slices' (zeros around the piece)."""
 from __future__ import annotations
 
-from . import EXAMPLES, array, constant, defop, example
+from . import EXAMPLES, array, constant, defop, example, one_axis
 from ..indexing import subscript
 from ..ir import Value
-from .structure import _one_axis
 
 
 def pieces(graph, x: Value, axis: int, bounds: list) -> list:
@@ -31,7 +30,7 @@ def equal_pieces(graph, x: Value, axis: int, count, what: str) -> list:
 def np_split(graph, ary, indices_or_sections, axis=0):
     """np.split(x, 3, axis=1) in equal parts, or np.split(x, [2, 5]) at the points listed."""
     x = array(graph, ary, "the array")
-    axis = _one_axis(graph, axis, x.ndim)
+    axis = one_axis(graph, axis, x.ndim)
     given = constant(graph, indices_or_sections, "the sections")
     if isinstance(given, (list, tuple)):
         return pieces(graph, x, axis, [0, *given, x.shape[axis]])
@@ -42,7 +41,7 @@ def np_split(graph, ary, indices_or_sections, axis=0):
 def torch_split(graph, tensor, split_size_or_sections, dim=0):
     """torch.split(x, 2, dim=1) in pieces of 2 (the last one smaller), or torch.split(x, [2, 3])."""
     x = array(graph, tensor, "the tensor")
-    axis = _one_axis(graph, dim, x.ndim)
+    axis = one_axis(graph, dim, x.ndim)
     given = constant(graph, split_size_or_sections, "the split size")
     if isinstance(given, (list, tuple)):
         bounds = [0]
@@ -52,7 +51,7 @@ def torch_split(graph, tensor, split_size_or_sections, dim=0):
             raise graph.shape_error(f"the sizes {list(given)} do not add up to axis {axis} of `{x.label}` of shape "
                                     f"{x.shape_text}", hint="Give sizes that add up to the axis.")
         return pieces(graph, x, axis, bounds)
-    count = graph.dims.hint(x.shape[axis])
+    count = graph.dims.seen(x.shape[axis])
     if not isinstance(given, int) or count is None or graph.dims.equal(x.shape[axis], count) is None:
         raise graph.shape_error(f"torch.split in pieces of {given!r} needs a known length of axis {axis}",
                                 hint="Give the sizes as a list, or use torch.chunk for equal parts.")
@@ -62,7 +61,7 @@ def torch_split(graph, tensor, split_size_or_sections, dim=0):
 @defop("torch.chunk", "method.chunk")
 def torch_chunk(graph, input, chunks, dim=0):
     x = array(graph, input, "`input`")
-    return equal_pieces(graph, x, _one_axis(graph, dim, x.ndim), chunks, "the number of chunks")
+    return equal_pieces(graph, x, one_axis(graph, dim, x.ndim), chunks, "the number of chunks")
 
 
 EXAMPLES.extend([
