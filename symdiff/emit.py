@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import sympy as sp
@@ -362,8 +363,8 @@ def _check_statements(param: str, shape: tuple, lower: Lowering, bound: set, use
 
 def _used_dims(program: Program) -> set:
     """Dimensions the code reads: in formulas, or checked in more than one place."""
-    seen = [s for shape in program.shapes.values() for d in shape for s in d.free_symbols]
-    used = {d for d in seen if seen.count(d) > 1}
+    seen = Counter(s for shape in program.shapes.values() for d in shape for s in d.free_symbols)
+    used = {d for d, n in seen.items() if n > 1}
     for stmt in program.statements:
         used |= {d for d in stmt.expr.free_symbols if d.is_integer}
     return used
