@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 import sympy as sp
-from helpers import fd_gradient, rng
+from helpers import fd_gradient, load_module, rng
 
 import symdiff
 from symdiff.cli import main
@@ -333,3 +333,12 @@ def test_arrays_read_from_outside_are_read_at_each_call_of_the_fast_path():
         np.testing.assert_array_equal(g(x), OUTSIDE)
     finally:
         OUTSIDE = saved
+
+
+def test_a_call_with_more_dimensions_than_letters_names_them_all(tmp_path):
+    """120 unrelated axes (a deep network's layer widths): N, D, K... then n0, n1..."""
+    params = [f"a{i}" for i in range(60)]
+    module = load_module(tmp_path, f"def f({', '.join(params)}):\n    return "
+                         + " + ".join(f"({p} * {p}).sum()" for p in params) + "\n")
+    a = [np.full((2, 3), float(i)) for i in range(60)]
+    np.testing.assert_array_equal(symdiff.grad(module.f, wrt=59)(*a), 2 * a[59])
