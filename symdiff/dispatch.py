@@ -25,8 +25,9 @@ import linecache
 
 import numpy as np
 
-#: The dispatcher's own names; a parameter called so gets a trailing `_`.
-_OWN = {"args", "kwargs", "exc", "ndarray", "fn", "general", "failed", "valid", "inputs"}
+#: The dispatcher's own names and the dtypes' it may bind: a parameter called so gets a trailing `_`.
+_OWN = {"args", "kwargs", "exc", "ndarray", "fn", "general", "failed", "valid", "inputs"} | {
+    np.dtype(t).name for t in np.sctypeDict.values()}
 
 
 def fast_path(name: str, params: list[str], key: tuple, fn, general, failed, valid=None, inputs=None):
@@ -39,22 +40,20 @@ def fast_path(name: str, params: list[str], key: tuple, fn, general, failed, val
         f"type({n}) is ndarray and {n}.ndim == {ndim} and {n}.dtype is {dtype.name}"
         for n, (ndim, dtype) in zip(names, key))
     spread = ", ".join(names)
-    guard, extra = "", ""
+    lines = ["def dispatch(*args, **kwargs):",
+             f"    if kwargs or len(args) != {len(names)}:",
+             "        return general(args, kwargs)"]
+    if names:
+        lines += [f"    {spread}{',' if len(names) == 1 else ''} = args",
+                  f"    if not ({checks}):",
+                  "        return general(args, kwargs)"]
     if valid is not None:
-        guard, extra = "    if not valid():\n        return general(args, kwargs)\n", ", *inputs()"
-    source = (
-        f"def dispatch(*args, **kwargs):\n"
-        f"    if kwargs or len(args) != {len(names)}:\n"
-        f"        return general(args, kwargs)\n"
-        f"    {spread}{',' if len(names) == 1 else ''} = args\n"
-        f"    if not ({checks or 'True'}):\n"
-        f"        return general(args, kwargs)\n"
-        f"{guard}"
-        f"    try:\n"
-        f"        return fn({spread}{extra})\n"
-        f"    except ValueError as exc:\n"
-        f"        return failed(exc, args)\n"
-    )
+        lines += ["    if not valid():", "        return general(args, kwargs)"]
+    lines += ["    try:",
+              f"        return fn({spread}{', *inputs()' if valid is not None else ''})",
+              "    except ValueError as exc:",
+              "        return failed(exc, args)"]
+    source = "\n".join(lines) + "\n"
     filename = f"<symdiff dispatch of {name} {id(fn):x}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace = {"ndarray": np.ndarray, "fn": fn, "general": general, "failed": failed, "valid": valid,
@@ -68,10 +67,7 @@ def fast_path(name: str, params: list[str], key: tuple, fn, general, failed, val
 def _local(param: str, i: int, params: list[str]) -> str:
     """A parameter's name as a local of the dispatcher (distinct from its own names and the others)."""
     name = param if param.isidentifier() and not keyword.iskeyword(param) else f"arg{i}"
-    while name in _OWN or name in _DTYPE_NAMES or name in params[:i] or name in params[i + 1:]:
+    while name in _OWN or name in params[:i] or name in params[i + 1:]:
         name += "_"
     return name
 
-
-#: dtype names bound in the dispatcher's namespace.
-_DTYPE_NAMES = {np.dtype(t).name for t in np.sctypeDict.values()}
