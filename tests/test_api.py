@@ -342,3 +342,21 @@ def test_a_call_with_more_dimensions_than_letters_names_them_all(tmp_path):
                          + " + ".join(f"({p} * {p}).sum()" for p in params) + "\n")
     a = [np.full((2, 3), float(i)) for i in range(60)]
     np.testing.assert_array_equal(symdiff.grad(module.f, wrt=59)(*a), 2 * a[59])
+
+
+def _leaves(result) -> list:
+    return [x for r in result for x in _leaves(r)] if isinstance(result, tuple) else [result]
+
+
+@pytest.mark.parametrize("kind", ["vjp", "jvp", "hvp", "hessian"])
+def test_transforms_with_extra_arguments_take_the_fast_path(kind):
+    f = getattr(symdiff, kind)(logistic, wrt="w")
+    a = args(seed=18)
+    extra = {"vjp": [np.ones(())], "jvp": [a[2]], "hvp": [a[2]], "hessian": []}[kind]
+    first = f(*a, *extra)
+    assert type(f).__dict__["__call__"] is next(iter(f._functions.values())).dispatch
+    second = f(*a, *extra)
+    for got, expected in zip(_leaves(second), _leaves(first), strict=True):
+        np.testing.assert_array_equal(got, expected)
+    if kind == "hvp":  # H @ v against the Hessian
+        np.testing.assert_allclose(second, np.tensordot(symdiff.hessian(logistic, wrt="w")(*a), a[2], 2), rtol=1e-10)
