@@ -399,10 +399,8 @@ class Transformed:
             self._install(used, key)
             return result
 
-        guarded = bool(entry.guards)
         return fast_path(self.source.name, self.params + [f"arg{i}" for i in range(self._extra)], key, entry.fn,
-                         self._general, failed, functools.partial(entry.valid, {}) if guarded else None,
-                         functools.partial(entry.inputs, [], {}) if guarded else None)
+                         self._general, failed, entry.guards, entry.externals)
 
     def _call_array_api(self, xp, args):
         """A call with arrays of another library: numpy arguments promoted to it, code written

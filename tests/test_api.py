@@ -312,27 +312,27 @@ def test_parameters_named_like_the_dispatchers_own_names():
 
 
 OUTSIDE = np.ones(3)
+SCALE = 2.0
 
 
 def outside_loss(x):
-    return (x * OUTSIDE).sum()
+    return (x * OUTSIDE).sum() * SCALE
 
 
-def test_arrays_read_from_outside_are_read_at_each_call_of_the_fast_path():
-    global OUTSIDE
+def test_values_read_from_outside_are_read_at_each_call_of_the_fast_path():
+    global OUTSIDE, SCALE
     g = symdiff.grad(outside_loss)
     x = np.ones(3)
-    saved = OUTSIDE
     try:
         for value in (np.ones(3), np.full(3, 2.0), np.full(3, 5.0)):
             OUTSIDE = value
-            np.testing.assert_array_equal(g(x), value)
+            np.testing.assert_array_equal(g(x), 2 * value)
         OUTSIDE = np.full((2, 3), 3.0)  # another rank: derived again
-        np.testing.assert_array_equal(g(x), [6.0, 6.0, 6.0])
-        OUTSIDE = np.full(3, 4.0)
-        np.testing.assert_array_equal(g(x), OUTSIDE)
+        np.testing.assert_array_equal(g(x), [12.0, 12.0, 12.0])
+        OUTSIDE, SCALE = np.full(3, 4.0), 0.5  # a number is compiled in: derived again
+        np.testing.assert_array_equal(g(x), [2.0, 2.0, 2.0])
     finally:
-        OUTSIDE = saved
+        OUTSIDE, SCALE = np.ones(3), 2.0
 
 
 def test_a_call_with_more_dimensions_than_letters_names_them_all(tmp_path):
@@ -360,3 +360,15 @@ def test_transforms_with_extra_arguments_take_the_fast_path(kind):
         np.testing.assert_array_equal(got, expected)
     if kind == "hvp":  # H @ v against the Hessian
         np.testing.assert_allclose(second, np.tensordot(symdiff.hessian(logistic, wrt="w")(*a), a[2], 2), rtol=1e-10)
+
+
+def test_closure_arrays_on_the_fast_path():
+    weights = np.ones(3)
+
+    def closure_loss(x):
+        return (x * weights).sum()
+
+    g = symdiff.grad(closure_loss)
+    for value in (1.0, 3.0):
+        weights = np.full(3, value)  # noqa: F841 (read by closure_loss)
+        np.testing.assert_array_equal(g(np.ones(3)), np.full(3, value))
