@@ -4,7 +4,7 @@ to its generated code; any other call takes the general path (`Transformed._call
 
 For the tutorial's `value_and_grad(loss, wrt=("w", "b"))` after a float64 call:
 
-    def loss(*args, **kwargs):  # (named `dispatch` in its source)
+    def dispatch(*args, **kwargs):  # its __name__ is `loss`
         if kwargs or len(args) != 4:
             return general(args, kwargs)
         x, y, w, b = args
