@@ -152,4 +152,4 @@ def test_dispatch_overhead_benchmark_runs(capsys):
     rows = capsys.readouterr().out.splitlines()
     assert rows[0].startswith("| workload | generated code | value_and_grad | overhead |")
     assert [r.split(" | ")[0] for r in rows[2:]] == ["| A float64", "| B float64"]
-    assert all(r.count("µs") == 4 for r in rows[2:])
+    assert all(r.count("µs") == 5 for r in rows[2:])
