@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import sympy as sp
@@ -380,8 +381,8 @@ def _check_order(params, shapes: dict) -> list:
 
 def _used_dims(program: Program) -> set:
     """Dimensions the code reads: in formulas, or checked in more than one place."""
-    seen = [s for shape in program.shapes.values() for d in shape for s in d.free_symbols]
-    used = {d for d in seen if seen.count(d) > 1}
+    seen = Counter(s for shape in program.shapes.values() for d in shape for s in d.free_symbols)
+    used = {d for d, n in seen.items() if n > 1}
     for stmt in program.statements:
         used |= {d for d in stmt.expr.free_symbols if d.is_integer}
     return used
