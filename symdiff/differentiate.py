@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from . import names
 from .calculus import elementwise_jvp, elementwise_vjp
 from .ir import Graph, Value, array_op
 from .primitives import Copy, Identity, full
@@ -35,7 +36,7 @@ def backward(graph: Graph, output: sp.Symbol, wrt: list[sp.Symbol], seed: Value)
         if graph.node_symbols(g.expr) and g.expr not in graph:
             where = producer.get(symbol, node.statement)
             with graph.context(statement=where, location=where, grad_of=where):
-                g = g.named(f"d{node.name}") if node.name else graph.value(graph.add(g.expr, g.shape, hint=f"d{node.hint}"))
+                g = g.named(names.adjoint(node.name)) if node.name else graph.value(graph.add(g.expr, g.shape, stem=names.adjoint(node.stem)))
         with graph.context(statement=node.statement, location=node.statement, grad_of=node.statement):
             ans = graph.value(symbol)
             for operand, contribution in _vjps(graph, node, g, ans, active):
@@ -44,18 +45,19 @@ def backward(graph: Graph, output: sp.Symbol, wrt: list[sp.Symbol], seed: Value)
                 previous = cotangents.get(operand)
                 cotangents[operand] = contribution if previous is None else previous + contribution
                 producer[operand] = node.statement
-    result = {}
+    result, returned = {}, set()
     for w in wrt:
         where = producer.get(w)
         with graph.context(statement=where, grad_of=where):
             g = full(cotangents.get(w, graph.const(0)), graph.value(w))
-            name = f"d{graph[w].name}"
-            if graph.needs_copy(g.symbol) or any(r.expr == g.symbol for r in result.values()):
+            name = names.adjoint(graph[w].name)
+            if graph.needs_copy(g.symbol) or g.symbol in returned:
                 # never alias an input or another output
                 g = array_op(graph, Copy(g.symbol, sp.Integer(len(result))), g.shape, g.label)
             elif graph[g.symbol].name not in (None, name):  # `db = dz`: the gradient under its own name
                 g = array_op(graph, Identity(g.symbol, sp.Integer(0)), g.shape, g.label)
             result[w] = g.named(name)
+            returned.add(result[w].expr)
     return result
 
 
@@ -106,7 +108,7 @@ def forward(graph: Graph, seeds: dict[sp.Symbol, Value], targets: list[sp.Symbol
             dot = _tangent(graph, node, tangents, partials, nb)
         if dot is not None:
             if graph.node_symbols(dot.expr) and dot.expr not in graph and node.name:
-                dot = dot.named(f"{node.name}_dot")
+                dot = dot.named(names.tangent(node.name))
             tangents[symbol] = dot
     return {t: tangents.get(t) for t in targets}
 

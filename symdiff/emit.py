@@ -8,18 +8,19 @@ from __future__ import annotations
 import ast
 import copy
 import hashlib
-import keyword
 import linecache
 import os
 import re
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import sympy as sp
 
 from . import array_api as standard, inplace
 from .ir import ArrayOp, is_boolean
+from .names import Namer
 from .ops.elementwise import NUMPY_FUNCTIONS
 from .optimize import Program
 from .printing import ordered_terms
@@ -41,7 +42,6 @@ _COMPARE = {
     sp.Unequality: ast.NotEq,
 }
 _LOGIC = {sp.And: ast.BitAnd, sp.Or: ast.BitOr}
-_RESERVED = {"np"} | set(keyword.kwlist)
 
 
 def _np(attr: str) -> ast.expr:
@@ -279,7 +279,9 @@ class Lowering:
         if isinstance(value, tuple):
             return _tuple(self.static(v) for v in value)
         if isinstance(value, sp.Basic):
-            return _const(int(value)) if value.is_Integer else self(value)
+            if value.is_Integer or value.free_symbols and all(s.is_integer for s in value.free_symbols):
+                return self.dimension(value)
+            return self(value)
         return _const(value)
 
     def shape(self, shape) -> ast.Tuple:
@@ -367,37 +369,37 @@ def _check_statements(param: str, shape: tuple, lower: Lowering, bound: set, use
     return ast.parse("\n".join(src)).body
 
 
+def _check_order(params, shapes: dict) -> list:
+    """The parameters in the order their shapes are checked: in order, but one with an axis that is a
+    formula of two sizes not yet known (`D*N/6`) after those that give them."""
+    order, known, pending = [], set(), list(params)
+
+    def ready(p):
+        plain = {d for d in shapes[p] if d.is_Symbol}
+        return all(len(d.free_symbols - known - plain) <= 1 for d in shapes[p] if not d.is_Symbol)
+
+    while pending:
+        p = next((p for p in pending if ready(p)), pending[0])
+        order.append(p)
+        pending.remove(p)
+        known |= {s for d in shapes[p] for s in d.free_symbols}
+    return order
+
+
 def _used_dims(program: Program) -> set:
     """Dimensions the code reads: in formulas, or checked in more than one place."""
-    seen = [s for shape in program.shapes.values() for d in shape for s in d.free_symbols]
-    used = {d for d in seen if seen.count(d) > 1}
+    seen = Counter(s for shape in program.shapes.values() for d in shape for s in d.free_symbols)
+    used = {d for d, n in seen.items() if n > 1}
     for stmt in program.statements:
         used |= {d for d in stmt.expr.free_symbols if d.is_integer}
     return used
-
-
-class _Names:
-    """Unique, readable Python identifiers."""
-
-    def __init__(self, taken):
-        self.taken = set(taken) | _RESERVED
-
-    def __call__(self, hint: str) -> str:
-        base = re.sub(r"\W", "_", hint) or "t"
-        if base[0].isdigit():
-            base = "_" + base
-        name, i = base, 1
-        while name in self.taken:
-            name, i = f"{base}{i}", i + 1
-        self.taken.add(name)
-        return name
 
 
 def function_ast(program: Program, *, doc: str | None = None, in_place: bool = True) -> ast.FunctionDef:
     """The `def` computing `program`; with `in_place`, elementwise chains run in place where shapes
     and dtypes allow it (see `inplace`), into dead temporaries' buffers where `reuse` gave them."""
     params = [str(p) for p in program.params]
-    fresh = _Names(params)
+    fresh = Namer(params)
     names: dict = {p: str(p) for p in program.params}
     dims = sorted({s for shape in program.shapes.values() for d in shape for s in d.free_symbols},
                   key=sp.default_sort_key)
@@ -412,7 +414,7 @@ def function_ast(program: Program, *, doc: str | None = None, in_place: bool = T
     bound: set = set()
     used = _used_dims(program)
     lower = Lowering(names)
-    for p in program.params:
+    for p in _check_order(program.params, program.shapes):
         body += _check_statements(names[p], program.shapes[p], lower, bound, used)
     for p, dtype in program.casts.items():
         body.append(ast.parse(f"{names[p]} = {names[p]}.astype(np.{dtype})").body[0])

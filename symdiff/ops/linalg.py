@@ -8,7 +8,7 @@ from . import EXAMPLES, array, constant, defop, example, register
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value
 from ..primitives import matmul, swap_last
-from .. import primitives_linalg as L
+from ..primitives import einsums as E, linalg as L
 
 # -- products --------------------------------------------------------------------------------
 
@@ -60,10 +60,10 @@ def explicit_subscripts(graph, subscripts: str, operands: list[Value]) -> str:
     if len(ins) != len(operands):
         raise _einsum_error(graph, subscripts, f"{len(ins)} operand subscripts for {len(operands)} operands")
     named = [s.replace("...", "") for s in ins] + ([out.replace("...", "")] if arrow else [])
-    if not all(c.isalpha() and c in L.LETTERS for c in "".join(named)):
+    if not all(c.isalpha() and c in E.LETTERS for c in "".join(named)):
         raise _einsum_error(graph, subscripts, "subscripts are letters, `...`, `,` and `->`")
     used = set("".join(named))
-    spare = [c for c in L.LETTERS if c not in used]
+    spare = [c for c in E.LETTERS if c not in used]
     widths = []
     for s, v in zip(ins, operands):
         width = v.ndim - len(s.replace("...", ""))
@@ -94,12 +94,12 @@ def einsum_op(graph, subscripts, *operands):
     if not values:
         raise _einsum_error(graph, subscripts, "no operands")
     explicit = explicit_subscripts(graph, subscripts, values)
-    ins, _ = L.parse_subscripts(explicit)
-    if L.letter_sizes(graph.dims, ins, [v.shape for v in values]) is None:
+    ins, _ = E.parse_subscripts(explicit)
+    if E.letter_sizes(graph.dims, ins, [v.shape for v in values]) is None:
         shapes = ", ".join(v.shape_text for v in values)
         raise graph.shape_error(f"einsum '{subscripts}': operands of shapes {shapes} disagree on an axis size",
                                 hint="Axes with the same letter must have the same size (or size 1).")
-    return L.einsum(explicit, *values, label=f"einsum({subscripts!r})")
+    return E.einsum(explicit, *values, label=f"einsum({subscripts!r})")
 
 
 def _np_einsum_signature(subscripts, *operands, out=None, dtype=None, order="K", casting="safe", optimize=False):
@@ -120,6 +120,52 @@ def _torch_einsum_signature(equation, *operands):
 @defop("torch.einsum", like=_torch_einsum_signature)
 def torch_einsum(graph, equation, operands):
     return einsum_op(graph, equation, *operands)
+
+
+def tensordot(graph, a, b, axes) -> Value:
+    """numpy.tensordot: the last `axes` axes of `a` contracted with the first of `b` (an int), or the
+    axes listed in a pair of sequences, as an einsum."""
+    x, y = array(graph, a, "the first array"), array(graph, b, "the second array")
+    axes = constant(graph, axes, "`axes`")
+    if isinstance(axes, int) and not isinstance(axes, bool) and 0 <= axes <= min(x.ndim, y.ndim):
+        pairs = (list(range(x.ndim - axes, x.ndim)), list(range(axes)))
+    elif isinstance(axes, (tuple, list)) and len(axes) == 2:
+        pairs = [[p] if isinstance(p, int) else list(p) for p in axes]
+    else:
+        raise UnsupportedSyntaxError(f"tensordot: `axes` {axes!r} is neither a count nor a pair of axis lists",
+                                     location=graph.location, hint="e.g. axes=2 or axes=([1, 0], [0, 1]).")
+    try:
+        first, second = ([p % n for p in ps] for ps, n in zip(pairs, (x.ndim, y.ndim)))
+    except TypeError:
+        first = second = None
+    if first is None or len(first) != len(second) or len(set(first)) != len(first) or len(set(second)) != len(second):
+        raise UnsupportedSyntaxError(f"tensordot: `axes` {axes!r} must pair as many distinct axes of each array",
+                                     location=graph.location, hint="e.g. axes=([1, 0], [0, 1]).")
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    left = [next(letters) for _ in range(x.ndim)]
+    right = [next(letters) for _ in range(y.ndim)]
+    for i, j in zip(first, second):
+        right[j] = left[i]
+    out = [c for i, c in enumerate(left) if i not in first] + [c for j, c in enumerate(right) if j not in second]
+    return einsum_op(graph, f"{''.join(left)},{''.join(right)}->{''.join(out)}", x, y)
+
+
+@defop("numpy.tensordot")
+def np_tensordot(graph, a, b, axes=2):
+    return tensordot(graph, a, b, axes)
+
+
+@defop("torch.tensordot")
+def torch_tensordot(graph, a, b, dims=2, out=None):
+    constant(graph, out, "`out`", allowed=(None,))
+    return tensordot(graph, a, b, dims)
+
+
+@defop("torch.nn.functional.linear")
+def linear(graph, input, weight, bias=None):
+    """torch's x @ W.T + b."""
+    y = matmul(array(graph, input, "`input`"), swap_last(array(graph, weight, "`weight`")))
+    return y if bias is None else y + array(graph, bias, "`bias`")
 
 
 # -- matrix functions ----------------------------------------------------------------------------
@@ -185,7 +231,7 @@ def scipy_solve(graph, a, b, lower=False, overwrite_a=False, overwrite_b=False, 
 @defop("numpy.linalg.det", "torch.det", "torch.linalg.det", "method.det")
 def det(graph, a, *, out=None):
     constant(graph, out, "`out`", allowed=(None,))
-    return L.Det.build(square(graph, a, "the matrix"), label="det", hint="det")
+    return L.Det.build(square(graph, a, "the matrix"), label="det", stem="det")
 
 
 @defop("scipy.linalg.det")
@@ -198,8 +244,8 @@ def slogdet(graph, a, *, out=None):
     """(sign, log|det|): the sign has no derivative; the log's is A^-T."""
     constant(graph, out, "`out`", allowed=(None,))
     a = square(graph, a, "the matrix")
-    return (L.SlogdetSign.build(a, label="sign", hint="sign"),
-            L.LogAbsDet.build(a, label="logabsdet", hint="logdet"))
+    return (L.SlogdetSign.build(a, label="sign", stem="sign"),
+            L.LogAbsDet.build(a, label="logabsdet", stem="logdet"))
 
 
 @defop("torch.logdet", "method.logdet")
@@ -209,7 +255,7 @@ def logdet(graph, input):
 
 
 def _cholesky(graph, a, upper: bool) -> Value:
-    lower = L.Cholesky.build(square(graph, a, "the matrix"), label="cholesky", hint="chol")
+    lower = L.Cholesky.build(square(graph, a, "the matrix"), label="cholesky", stem="chol")
     return swap_last(lower) if upper else lower
 
 
@@ -239,7 +285,7 @@ def _symmetric(graph, a, uplo) -> Value:
 @defop("numpy.linalg.eigvalsh", "torch.linalg.eigvalsh")
 def eigvalsh(graph, a, UPLO="L", *, out=None):
     constant(graph, out, "`out`", allowed=(None,))
-    return L.Eigvalsh.build(_symmetric(graph, a, UPLO), label="eigvalsh", hint="eigvals")
+    return L.Eigvalsh.build(_symmetric(graph, a, UPLO), label="eigvalsh", stem="eigvals")
 
 
 @defop("numpy.linalg.eigh", "torch.linalg.eigh")
@@ -247,7 +293,7 @@ def eigh(graph, a, UPLO="L", *, out=None):
     """(eigenvalues, eigenvectors)."""
     constant(graph, out, "`out`", allowed=(None,))
     x = _symmetric(graph, a, UPLO)
-    return L.Eigvalsh.build(x, label="eigvalsh", hint="eigvals"), L.eigh_vectors(x)
+    return L.Eigvalsh.build(x, label="eigvalsh", stem="eigvals"), L.eigh_vectors(x)
 
 
 def _triangle(lower: bool):
@@ -287,6 +333,13 @@ EXAMPLES.extend([
     example("np.einsum('bij,bjk,k->bi', a, b, c)", a=(2, 3, 4), b=(2, 4, 5), c=(5,), array_api=False),
     example("np.einsum('iij->j', a)", a=(3, 3, 2), array_api=False),
     example("np.einsum('ij,ij->ij', a, b)", a=(3, 1), b=(3, 4)),
+    example("np.tensordot(a, b) + np.tensordot(a, b.T, axes=([1, 0], [0, 1])) + np.tensordot(a, c, axes=1).sum()"
+            " + np.tensordot(a, b.T, axes=(1, 0)).sum() + np.tensordot(c, c, 0).sum()", a=(3, 4), b=(3, 4), c=(4,),
+            array_api=False),
+    example("torch.tensordot(a, b, dims=2) + torch.tensordot(a, b.transpose(0, 1), dims=([1], [0])).sum()",
+            a=(3, 4), b=(3, 4), array_api=False),
+    example("F.linear(x, w, b) + F.linear(x, w)", x=(5, 3), w=(4, 3), b=(4,)),
+    example("F.linear(x, w)", x=(3,), w=(4, 3)),
     example("torch.einsum('bij,bjk->bik', a, b) + torch.einsum('b i j, b j k', a, b)", a=(2, 3, 4), b=(2, 4, 5),
             array_api=False),
     example("np.linalg.inv(a) + scipy.linalg.inv(a)", a=(3, 3), domain="spd", second_order=True),
