@@ -4,6 +4,8 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from .names import readable
+
 
 @dataclass(frozen=True)
 class Location:
@@ -30,9 +32,9 @@ class SymdiffError(Exception):
     """Base class of every error symdiff raises on bad input."""
 
     def __init__(self, message: str, *, location: Location | None = None, hint: str | None = None):
-        self.message = message
+        self.message = readable(message)
         self.location = location
-        self.hint = hint
+        self.hint = hint and readable(hint)
         super().__init__(self._render())
 
     @property

@@ -67,9 +67,20 @@ def temporary(expr: sp.Expr, subject) -> str:
     return f"{stem}_{subject(expr)}" if stem else ANONYMOUS
 
 
+_SHOWN: dict[str, str] = {}  # each placeholder dimension name, as the user reads it
+_PLACEHOLDER = re.compile(r"\b_\w+_\d+\b")
+
+
 def unnamed_dim(owner: str, axis: int) -> str:
     """The placeholder name of a dimension read off an argument (`_x_0`), until it gets a real one."""
-    return f"_{owner}_{axis}"
+    name = f"_{owner}_{axis}"
+    _SHOWN[name] = f"{owner}.shape[{axis}]"
+    return name
+
+
+def readable(text: str) -> str:
+    """`text` with placeholder dimension names as the user reads them: `_x_0 - 1` is `x.shape[0] - 1`."""
+    return _PLACEHOLDER.sub(lambda m: _SHOWN.get(m.group(0), m.group(0)), text)
 
 
 def identifier(text: str) -> str:

@@ -1,6 +1,8 @@
 """The namer: the rules for derivative names, stems, and unique identifiers."""
 import numpy as np
+import pytest
 import sympy as sp
+from helpers import load_module
 
 import symdiff
 from symdiff import names
@@ -59,3 +61,16 @@ def test_a_local_named_like_a_builtin_the_code_calls_is_renamed():
     d = symdiff.derive(f, shapes={"x": ("N", "D"), "idx": ("K",)})
     assert "slice1 = x ** 2" in d.module_source(("grad",))
     np.testing.assert_allclose(symdiff.grad(f)(x, idx), 2 * x * np.array([1.0, 0.0, 2.0]))
+
+
+def test_errors_show_placeholder_sizes_as_the_user_reads_them(tmp_path):
+    module = load_module(tmp_path, """
+import numpy as np
+
+def f(x, w):
+    return ((x[:-1] + x) @ w).sum()
+""")
+    with pytest.raises(symdiff.SymdiffError) as info:
+        symdiff.grad(module.f, wrt="w")(np.ones((4, 3)), np.ones(3))
+    assert "x.shape[0]" in str(info.value) and "_x_0" not in str(info.value)
+    assert names.readable("_unknown_3 + N") == "_unknown_3 + N"  # only names made by unnamed_dim
