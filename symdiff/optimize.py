@@ -15,6 +15,7 @@ import sympy as sp
 
 from .errors import Location
 from .ir import ArrayOp, Graph
+from .loops import Loop, LoopResult
 from .primitives import Copy, Full, Reduction
 from .scalar import (
     absolute, equal, inf_at_zero, log1p, logit, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient,
@@ -123,6 +124,7 @@ class Statement:
     expr: sp.Expr  # an elementwise expression, possibly with array operations folded in
     name: str  # what the value holds, for naming it
     grad_of: Location | None = None
+    body: Program | None = None  # a loop's body, scheduled for the results the program reads
 
 
 @dataclass
@@ -222,9 +224,11 @@ def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict
     return exprs, temps, set(aliases.values()), set(hoisted.values()) - set(aliases)
 
 
-def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | None = None) -> Program:
-    """The program computing `returns` (symbols, possibly nested in tuples) from `params`."""
-    returns = _fresh_outputs(graph, returns)
+def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | None = None,
+             fresh: bool = True) -> Program:
+    """The program computing `returns` (symbols, possibly nested in tuples) from `params` (with
+    `fresh`, copies where a result would alias an input or another result)."""
+    returns = _fresh_outputs(graph, returns) if fresh else returns
     outputs = set(_flatten(returns))
     order = _live(graph, outputs)
     exprs, temps, early, sigmoids = _common_subexpressions(graph, [s for s in order if graph[s].is_elementwise], dtype)
@@ -259,7 +263,7 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
         # one reader, which does not also read what s reads (`s - t` with s = t would cancel to a number),
         # and is not a view read in several places (the formula would be computed in each)
         reader = readers[s][0] if uses[s] == 1 else None
-        return reader is not None and not exprs[reader].free_symbols & exprs[s].free_symbols \
+        return reader is not None and (isinstance(exprs[reader], Loop) or not exprs[reader].free_symbols & exprs[s].free_symbols) \
             and not (inlined_view(reader) and copies(reader) > 1)
 
     folded = {s: exprs[s] for s in order if inlined(s)}
@@ -292,7 +296,19 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
     for s in order:
         if s not in folded and s not in done:
             emit(s, graph[s].grad_of)
+    for stmt in statements:
+        if isinstance(stmt.expr, Loop):
+            stmt.body = _loop_body(stmt, statements, dtype)
     return Program(name, list(params), {p: graph[p].shape for p in params}, statements, returns)
+
+
+def _loop_body(loop: Statement, statements: list, dtype) -> Program:
+    """A loop's body program: the outputs its live results need, each step."""
+    scan = loop.expr.scan
+    live = {int(s.expr.static[0]) for s in statements if isinstance(s.expr, LoopResult) and s.expr.args[0] == loop.target}
+    carried, collected, _ = scan.needed(live)
+    outputs = tuple(scan.carries[i][1] for i in carried) + tuple(scan.collected[j] for j in collected)
+    return schedule(scan.body, f"{loop.name}_body", outputs, params=scan.body.params, dtype=dtype, fresh=False)
 
 
 def _filled(graph: Graph, s, value: sp.Expr) -> sp.Expr:

@@ -1,0 +1,194 @@
+"""The front end of loops: a `for` statement that is not unrolled -> a loop node (see `loops`).
+
+The body is evaluated once, symbolically, on a graph of its own: the names it reassigns become the
+carried state (a first pass finds them, and the one after builds the body with them as
+parameters), lists it appends to once a step become stacked results (`static.Collected`), and
+everything else it reads from outside is closed over.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+
+import sympy as sp
+
+from .ir import Value
+from .loops import Body, Scan, loop, result
+from .ops import array
+from .primitives import Full
+from .errors import SymdiffError
+from .static import LOOPS_HINT, MAX_UNROLL, Collected, Steps, refuse
+from .static import steps as static_steps
+
+#: Constant ranges of more steps than this become loop nodes; shorter ones unroll.
+SCAN_MIN = 8
+
+_STACKS = ("numpy.stack", "torch.stack", "numpy.array", "numpy.asarray")
+_JOINS = ("numpy.concatenate", "torch.cat", "torch.concatenate", "numpy.hstack", "numpy.vstack", "torch.hstack",
+          "torch.vstack", "numpy.column_stack")
+
+
+def header(builder, stmt: ast.stmt):
+    """The location of a loop's first line (its `# grad of:` comment)."""
+    location = builder.source.location(stmt)
+    return dataclasses.replace(location, snippet=location.snippet.split("\n")[0].rstrip())
+
+
+def steps(builder, items) -> Steps | None:
+    """What a `for` over `items` steps through as a loop node; None where it unrolls."""
+    if isinstance(items, Collected):
+        items = items.array(builder)
+    if isinstance(items, range) and len(items) > SCAN_MIN and items.step == 1:
+        return Steps(len(items), ("index",), items.start)
+    return static_steps(items, builder.graph)
+
+
+def run(builder, stmt: ast.For, items, constant: bool):
+    """A `for` over `items` as a loop node; the names it reassigns hold the loop's results after it.
+    A constant range short enough to unroll is unrolled where its body cannot be a loop node's
+    (it indexes a list with the step, say)."""
+    if isinstance(items, range) and len(items) <= MAX_UNROLL:
+        try:
+            return _run(builder, stmt, steps(builder, items), constant)
+        except SymdiffError:
+            return builder.loop(stmt, list(items), constant)
+    return _run(builder, stmt, steps(builder, items), constant)
+
+
+def _run(builder, stmt: ast.For, steps: Steps, constant: bool):
+    carried: dict = {}  # name -> its initial value (an outer array of the carried shape)
+    for _ in range(4):
+        found = _attempt(builder, stmt, steps, carried, constant)
+        if found is not None:
+            break
+    else:
+        refuse(builder.graph, "the values this loop carries keep changing shape", LOOPS_HINT)
+    body, params, outputs, collected = found
+    graph = builder.graph
+    names = list(carried)
+    outs = [outputs[n].symbol for n in names]
+    stacked = [collected[n].symbol for n in collected]
+    live = body.live(outs + stacked)
+    closures = [(o, p) for o, p in body.closures.items() if p in live]
+    rows = [(key, p) for key, p in body.rows.items() if p in live]
+    sequences = list(dict.fromkeys(outer for (outer, _), _ in rows))
+    slices = [(p, sequences.index(outer), offset) for (outer, offset), p in rows]
+    inits = [carried[n].symbol for n in names]
+    like = next(iter(inits + sequences + [o for o, _ in closures]), graph.params[0])
+    scan = Scan(body, [(params[n].symbol, o) for n, o in zip(names, outs)], slices, [p for _, p in closures], stacked,
+                reverse=False, header=header(builder, stmt))
+    with graph.context(statement=scan.header):
+        node = loop(graph, scan, steps.length, inits, sequences, [o for o, _ in closures], like)
+        for i, n in enumerate(names):
+            builder.env[n] = builder._bind(n, result(graph, node, scan.final(i)), constant)
+        for j, n in enumerate(collected):
+            builder.env[n] = Collected(list(builder.env[n]), result(graph, node, scan.stacked(j)))
+    return builder.block(stmt.orelse, constant)
+
+
+def _attempt(builder, stmt, steps: Steps, carried: dict, constant: bool):
+    """Evaluate the body once with `carried` as parameters: (body, carry parameters, new values,
+    collected values), or None after adding newly found carries (or reshaped ones) to `carried`."""
+    graph, outer = builder.graph, builder.env
+    body = Body(graph, start=steps.start)
+    memo: dict = {}
+    env = body.imports(outer, memo)
+    params = {name: body.param(name, init.shape) for name, init in carried.items()}
+    env.update(params)
+    targets = _target_names(stmt.target, len(steps.streams))
+    items = [body.step_index(n) if s == "index" else body.row(s.symbol, 0, n) for s, n in zip(steps.streams, targets)]
+    lists = {id(v): len(v) for v in memo.values() if isinstance(v, list)}
+    builder.graph, builder.env = body, env
+    try:
+        with body.context(location=builder.source.location(stmt.target)):
+            builder.assign(stmt.target, items[0] if len(items) == 1 else tuple(items), constant)
+        start = dict(env)
+        signal = builder.block(stmt.body, constant)
+        after = builder.env
+    finally:
+        builder.graph, builder.env = graph, outer
+    with body.context(location=graph.location):
+        return _changes(graph, body, outer, start, after, params, carried, memo, lists, signal)
+
+
+def _changes(graph, body, outer, start, after, params, carried, memo, lists, signal):
+    """What one pass of the body changed: see `_attempt`."""
+    if signal is not None:
+        refuse(graph, f"`{signal.name if hasattr(signal, 'name') else 'return'}` in a loop that runs as a loop",
+               "Such a loop runs every step: keep going and select values with np.where, or return after it.")
+    collected, grown = {}, {id(v) for v in memo.values() if isinstance(v, list) and len(v) != lists[id(v)]}
+    for name, old in start.items():
+        if isinstance(old, list) and id(old) in grown and name in outer and after.get(name) is old:
+            if len(old) != lists[id(old)] + 1:
+                refuse(graph, f"the list `{name}` gets {len(old) - lists[id(old)]} items a step",
+                       "Append one array a step (a tuple of them: one list each).")
+            collected[name] = array(body, old[-1], f"each item appended to `{name}`")
+            grown.discard(id(old))
+    if grown:
+        refuse(graph, "a list changes in the loop other than by appending to a name", LOOPS_HINT)
+    outputs, complete = {}, True
+    for name, old in start.items():
+        new = after.get(name, old)
+        if name not in outer or new is old or name in collected:
+            continue
+        if not _numeric(new) or not (_numeric(old) or name in carried):
+            refuse(graph, f"`{name}` becomes {_describe(new)} in the loop, where it was {_describe(old)}",
+                   "A loop carries arrays and numbers from step to step.")
+        new = array(body, new, f"`{name}`")
+        init = carried.get(name)
+        shape = graph.dims.broadcast_shapes(new.shape, init.shape if init is not None else _shape(old))
+        if shape is None:
+            refuse(graph, f"`{name}` changes shape in the loop", "A carried value keeps its shape from step to step.")
+        if init is None or tuple(init.shape) != tuple(shape):
+            carried[name] = _initial(graph, outer[name], shape, name)
+            complete = False
+        outputs[name] = new
+    for name in carried:
+        outputs.setdefault(name, array(body, after.get(name, params.get(name)), f"`{name}`"))
+    return (body, params, outputs, collected) if complete else None
+
+
+def _numeric(value) -> bool:
+    return isinstance(value, (Value, int, float, sp.Expr)) and not isinstance(value, bool)
+
+
+def _shape(value) -> tuple:
+    return value.shape if isinstance(value, Value) else ()
+
+
+def _describe(value) -> str:
+    return "an array" if isinstance(value, Value) else f"{type(value).__name__} {value!r}"
+
+
+def _initial(graph, value, shape, name: str) -> Value:
+    """A carry's initial value as an array of the carried shape (a number in the loop's dtype)."""
+    value = array(graph, value, "the initial value")
+    if graph.node_symbols(value.expr):
+        return value if tuple(value.shape) == tuple(shape) else value.broadcast_to(shape)
+    like = next(p for p in graph.params if p not in graph.index_params)
+    number = sp.Integer(value.expr) if value.expr.is_Float and value.expr == int(value.expr) else value.expr
+    return Full.build(graph.value(like), tuple(shape), number, label=name)
+
+
+def _target_names(target: ast.expr, n: int) -> list[str]:
+    """Names for the parameters a `for` target binds: the target's own where it names them."""
+    if n == 1 and isinstance(target, ast.Name):
+        return [target.id]
+    elts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else []
+    return [e.id if isinstance(e, ast.Name) else "row" for e in elts] if len(elts) == n else ["t"] + ["row"] * (n - 1)
+
+
+def collected_call(builder, name: str, args: list, kwargs: dict):
+    """An op applied to a collected list: stacking it is the stacked result (numpy converts a list
+    argument to an array the same way); joining its items is refused."""
+    if name in _JOINS:
+        refuse(builder.graph, "joining the arrays a loop collected", "Stack them (np.stack) and reshape the result.")
+    stacked = args[0].array(builder)
+    if name not in _STACKS:
+        return builder.apply(name, [stacked, *args[1:]], kwargs)
+    axis = kwargs.get("axis", kwargs.get("dim", args[1] if len(args) > 1 and name.endswith("stack") else 0))
+    if not isinstance(axis, int) or not -stacked.ndim <= axis < stacked.ndim:
+        refuse(builder.graph, f"stacking along the axis {axis!r}", "Give a constant axis.")
+    order = list(range(1, stacked.ndim))
+    order.insert(axis % stacked.ndim, 0)
+    return stacked.transpose(tuple(order))
