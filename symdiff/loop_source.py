@@ -166,7 +166,7 @@ def _initial(graph, value, shape, name: str) -> Value:
     if graph.node_symbols(value.expr):
         return value if tuple(value.shape) == tuple(shape) else value.broadcast_to(shape)
     like = next(p for p in graph.params if p not in graph.index_params)
-    number = sp.Integer(value.expr) if value.expr.is_Float and value.expr == int(value.expr) else value.expr
+    number = sp.Integer(int(value.expr)) if value.expr.is_Float and float(value.expr).is_integer() else value.expr
     return Full.build(graph.value(like), tuple(shape), number, label=name)
 
 
