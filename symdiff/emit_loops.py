@@ -39,7 +39,16 @@ def loop(stmt, lower, fresh, live: dict, lower_statements) -> list[ast.stmt]:
     loop assigns), `lower_statements(statements, lowering)` lowers the body's program."""
     op, program = stmt.expr, stmt.body
     scan, body = op.scan, op.scan.body
+    mine: list[str] = []  # the names only the loop uses: free again after it
+
+    def local(hint: str) -> str:
+        mine.append(fresh(hint))
+        return mine[-1]
+
     inits, sequences, closures, like = op.parts()
+    counted = scan.condition is not None  # a `while`: its steps are counted, its results kept in lists
+    if counted:
+        lower.names[op.length] = fresh("steps")  # read by the reverse loop
     names = dict(lower.names)
     inner = type(lower)(names)
     before: list[ast.stmt] = []
@@ -48,7 +57,7 @@ def loop(stmt, lower, fresh, live: dict, lower_statements) -> list[ast.stmt]:
         node = lower(expr)
         if isinstance(node, ast.Name):
             return node.id
-        name = fresh(hint)
+        name = local(hint)
         before.append(_assign(_store(name), node))
         return name
 
@@ -57,7 +66,7 @@ def loop(stmt, lower, fresh, live: dict, lower_statements) -> list[ast.stmt]:
     carried, collected, stored = scan.needed(set(live))
     for i in carried:
         p = scan.carries[i][0]
-        names[p] = lower.names[live[i]] if i in live else fresh(body[p].name)
+        names[p] = lower.names[live[i]] if i in live else local(body[p].name)
         before.append(_assign(_store(names[p]), lower(inits[i])))
     for p, o in zip(scan.closures, closures):
         if p in reads:
@@ -67,47 +76,79 @@ def loop(stmt, lower, fresh, live: dict, lower_statements) -> list[ast.stmt]:
         if p in reads and pos not in rows:
             rows[pos] = bound(sequences[pos], f"{body[p].name}s")
     length = lower.dimension(op.length)
+    after: list[ast.stmt] = []
     for j in collected:
         target = lower.names[live[scan.stacked(j)]]
         shape = lower.shape((op.length,) + body[scan.collected[j]].shape)
-        before.append(_assign(_store(target), A.call(A.np("empty"), shape, dtype=A.attr(lower(like), "dtype"))))
+        dtype = A.attr(lower(like), "dtype")
+        if counted:
+            before.append(_assign(_store(target), ast.List([], ast.Load())))
+            array = A.call(A.np("array"), A.name(target), dtype=dtype)
+            after.append(_assign(_store(target), A.method(array, "reshape", shape)))
+        else:
+            before.append(_assign(_store(target), A.call(A.np("empty"), shape, dtype=dtype)))
     last = length if scan.reverse else A.const(0)
     for i in stored:
         target, p = lower.names[live[scan.trajectory(i)]], scan.carries[i][0]
+        if counted:
+            before.append(_assign(_store(target), ast.List([A.name(names[p])], ast.Load())))
+            continue
         shape = lower.shape((op.length + 1,) + body[p].shape)
         before.append(_assign(_store(target), A.call(A.np("empty"), shape, dtype=A.attr(A.name(names[p]), "dtype"))))
         before.append(_assign(_at(target, last), A.name(names[p])))
 
-    index = names[body.index] = fresh(body[body.index].name) if body.index in reads else fresh("t")
+    index = names[body.index] = local(body[body.index].name) if body.index in reads else local("t")
     steps: list[ast.stmt] = []
     for p, pos, off in scan.slices:
         if p in reads:
-            names[p] = fresh(body[p].name)
+            names[p] = local(body[p].name)
             steps.append(_assign(_store(names[p]), A.subscript(A.name(rows[pos]), [_plus(index, off)])))
     for st in program.statements:
-        names[st.target] = fresh(st.name)
+        names[st.target] = local(st.name)
     direct = _direct(scan, program, carried, returns)
     for out, p in direct.items():
         names[out] = names[p]
     steps += lower_statements(program.statements, inner)
     for j, y in zip(collected, returns[len(carried):]):
-        steps.append(_assign(_at(lower.names[live[scan.stacked(j)]], A.name(index)), inner(y)))
+        target = lower.names[live[scan.stacked(j)]]
+        steps.append(_append(target, inner(y)) if counted else _assign(_at(target, A.name(index)), inner(y)))
     updates = [(names[scan.carries[i][0]], out) for i, out in zip(carried, returns)
-               if out not in direct and out != scan.carries[i][0]]
+               if direct.get(out) != scan.carries[i][0] and out != scan.carries[i][0]]
     if updates:
         targets = [_store(n) for n, _ in updates]
         values = [inner(o) for _, o in updates]
         steps.append(_assign(targets[0] if len(targets) == 1 else ast.Tuple(targets, ast.Store()),
                              values[0] if len(values) == 1 else A.tuple_(values)))
     for i in stored:
+        target, value = lower.names[live[scan.trajectory(i)]], A.name(names[scan.carries[i][0]])
         row = A.name(index) if scan.reverse else _plus(index, 1)
-        steps.append(_assign(_at(lower.names[live[scan.trajectory(i)]], row), A.name(names[scan.carries[i][0]])))
-    steps = steps or [ast.Pass()]
-    span = A.call(A.name("range"), length)
-    header = ast.For(_store(index), A.call(A.name("reversed"), span) if scan.reverse else span, steps, [])
-    kept = {lower.names[s] for s in live.values()}
-    fresh.taken -= {names[s] for s in body.nodes if s in names and s not in lower.names} - kept  # the step's own
-    return before + [header]
+        steps.append(_append(target, value) if counted else _assign(_at(target, row), value))
+    if counted:
+        before.append(_assign(_store(lower.names[op.length]), A.const(0)))
+        steps.append(ast.AugAssign(_store(lower.names[op.length]), ast.Add(), A.const(1)))
+        test = _test(stmt.test, scan.condition, names, local, inner, lower_statements)
+        before += test[0]
+        steps += test[0]
+        header = ast.While(test[1], steps, [])
+    else:
+        span = A.call(A.name("range"), length)
+        header = ast.For(_store(index), A.call(A.name("reversed"), span) if scan.reverse else span, steps or [ast.Pass()], [])
+    fresh.taken -= set(mine)
+    return before + [header] + after
+
+
+def _append(target: str, value: ast.expr) -> ast.Expr:
+    return ast.Expr(A.method(A.name(target), "append", value))
+
+
+def _test(program, condition, names, fresh, inner, lower_statements) -> tuple[list, ast.expr]:
+    """A `while` loop's test: the statements computing it (run before the loop and after each
+    step), and the expression the `while` reads (the test itself when it is one statement)."""
+    for st in program.statements:
+        names[st.target] = fresh(st.name)
+    if len(program.statements) == 1 and program.statements[0].target == condition:
+        return [], inner(program.statements[0].expr)
+    return lower_statements(program.statements, inner), inner(condition)
 
 
 def _direct(scan, program, carried, returns) -> dict:

@@ -84,8 +84,8 @@ def vjp(graph, node, cotangents: dict, active: set, sweep, depends_on):
             stream(g.symbol, f"d{body[y].name or 'y'}", body[y].shape, 0, y)
     cots, _ = sweep(body, seeds, list(known | {scan.carries[i][0] for i in carried}))
 
-    carries = [(dc, _exact(body, cots.get(scan.carries[i][0]), scan.carries[i][0]).symbol)
-               for (dc, _), i in zip(carries, carried)]
+    carries = [(dc, _exact(body, cots.get(scan.carries[i][0]), scan.carries[i][0] if scan.carries[i][0] in cots else dc).symbol)
+               for (dc, _), i in zip(carries, carried)]  # zeros like the cotangent itself where the body does not read a carry
     accumulated = [(p, o) for p, o in zip(scan.closures, closures) if o in active]
     for p, o in accumulated:
         acc = body.param(f"d{body[p].name}", body[p].shape)
@@ -163,7 +163,7 @@ def jvp(graph, node, dots: list, nb: int, forward, depends_on) -> dict:
     new_inits = list(inits) + [(dots[i] if dots[i] is not None else full(graph.const(0), graph.value(inits[i]))).symbol
                                for i in carried]
     tangent = Scan(body, carries, slices, list(scan.closures) + [p for p, _ in tangent_closures], collected,
-                   scan.reverse, scan.header)
+                   scan.reverse, scan.header, scan.condition)
     with graph.context(statement=scan.header, grad_of=scan.header):
         symbol = loop(graph, tangent, op.length, new_inits, seqs.symbols, list(closures) + [d for _, d in tangent_closures],
                       like)

@@ -55,7 +55,28 @@ def run(builder, stmt: ast.For, items, constant: bool):
     return _run(builder, stmt, steps(builder, items), constant)
 
 
-def _run(builder, stmt: ast.For, steps: Steps, constant: bool):
+def run_while(builder, stmt: ast.While, constant: bool):
+    """A `while` whose test depends on array values, from the state it has reached: a loop node whose
+    steps are counted at run time (the reverse loop runs that many)."""
+    return _run(builder, stmt, Steps(sp.Dummy("steps", integer=True, nonnegative=True), ()), constant)
+
+
+def condition(builder, test: ast.expr):
+    """A loop's test; `and` and `or` of array conditions combine them elementwise (`&`, `|`)."""
+    if not isinstance(test, ast.BoolOp):
+        return builder.expr(test)
+    parts = [condition(builder, v) for v in test.values]
+    if not any(isinstance(p, Value) for p in parts):
+        return builder.expr(test)
+    combined = parts[0]
+    for p in parts[1:]:
+        combined = builder.apply("operator.and_" if isinstance(test.op, ast.And) else "operator.or_",
+                                 [builder.mask(combined) if isinstance(combined, Value) else combined,
+                                  builder.mask(p) if isinstance(p, Value) else p])
+    return combined
+
+
+def _run(builder, stmt, steps: Steps, constant: bool):
     carried: dict = {}  # name -> its initial value (an outer array of the carried shape)
     for _ in range(4):
         found = _attempt(builder, stmt, steps, carried, constant)
@@ -63,12 +84,13 @@ def _run(builder, stmt: ast.For, steps: Steps, constant: bool):
             break
     else:
         refuse(builder.graph, "the values this loop carries keep changing shape", LOOPS_HINT)
-    body, params, outputs, collected = found
+    body, params, outputs, collected, test = found
     graph = builder.graph
     names = list(carried)
     outs = [outputs[n].symbol for n in names]
     stacked = [collected[n].symbol for n in collected]
-    live = body.live(outs + stacked)
+    test = None if test is None else test.symbol
+    live = body.live(outs + stacked + ([test] if test is not None else []))
     closures = [(o, p) for o, p in body.closures.items() if p in live]
     rows = [(key, p) for key, p in body.rows.items() if p in live]
     sequences = list(dict.fromkeys(outer for (outer, _), _ in rows))
@@ -76,7 +98,7 @@ def _run(builder, stmt: ast.For, steps: Steps, constant: bool):
     inits = [carried[n].symbol for n in names]
     like = next(iter(inits + sequences + [o for o, _ in closures]), graph.params[0])
     scan = Scan(body, [(params[n].symbol, o) for n, o in zip(names, outs)], slices, [p for _, p in closures], stacked,
-                reverse=False, header=header(builder, stmt))
+                reverse=False, header=header(builder, stmt), condition=test)
     with graph.context(statement=scan.header):
         node = loop(graph, scan, steps.length, inits, sequences, [o for o, _ in closures], like)
         for i, n in enumerate(names):
@@ -95,20 +117,31 @@ def _attempt(builder, stmt, steps: Steps, carried: dict, constant: bool):
     env = body.imports(outer, memo)
     params = {name: body.param(name, init.shape) for name, init in carried.items()}
     env.update(params)
-    targets = _target_names(stmt.target, len(steps.streams))
-    items = [body.step_index(n) if s == "index" else body.row(s.symbol, 0, n) for s, n in zip(steps.streams, targets)]
     lists = {id(v): len(v) for v in memo.values() if isinstance(v, list)}
     builder.graph, builder.env = body, env
     try:
-        with body.context(location=builder.source.location(stmt.target)):
-            builder.assign(stmt.target, items[0] if len(items) == 1 else tuple(items), constant)
+        if isinstance(stmt, ast.While):
+            with body.context(location=builder.source.location(stmt.test)):
+                test = condition(builder, stmt.test)
+                if not isinstance(test, Value):
+                    refuse(body, "this `while` loop's test does not depend on array values after its first steps",
+                           "Decide the loop's length from sizes and constants, or from array values on every step.")
+                test = builder.mask(test)
+        else:
+            test = None
+            targets = _target_names(stmt.target, len(steps.streams))
+            items = [body.step_index(n) if s == "index" else body.row(s.symbol, 0, n)
+                     for s, n in zip(steps.streams, targets)]
+            with body.context(location=builder.source.location(stmt.target)):
+                builder.assign(stmt.target, items[0] if len(items) == 1 else tuple(items), constant)
         start = dict(env)
         signal = builder.block(stmt.body, constant)
         after = builder.env
     finally:
         builder.graph, builder.env = graph, outer
     with body.context(location=graph.location):
-        return _changes(graph, body, outer, start, after, params, carried, memo, lists, signal)
+        found = _changes(graph, body, outer, start, after, params, carried, memo, lists, signal)
+    return found and (*found, test if isinstance(test, Value) else None)
 
 
 def _changes(graph, body, outer, start, after, params, carried, memo, lists, signal):

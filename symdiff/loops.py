@@ -123,7 +123,8 @@ class Body(Graph):
 class Scan:
     """A loop: `carries` are (parameter, output) pairs of the body, `slices` (parameter, sequence
     position, offset) bind each step's rows, `closures` the parameters bound to closed-over values
-    (in operand order), `collected` the body values stacked over the steps."""
+    (in operand order), `collected` the body values stacked over the steps. A `while` loop's
+    `condition` decides at run time whether to take another step; its length counts the steps."""
 
     body: Body
     carries: list
@@ -132,6 +133,7 @@ class Scan:
     collected: list
     reverse: bool
     header: Location | None  # the loop's first line, for `# grad of:` comments
+    condition: sp.Symbol | None = None  # a `while` loop's test, on the carries entering a step
     results: dict = dataclasses.field(default_factory=dict)  # result index -> its node in the enclosing graph
 
     def final(self, i: int) -> int:
@@ -158,8 +160,9 @@ class Scan:
         stored = [i for kind, i in kinds if kind == "trajectory"]
         carried = {i for kind, i in kinds if kind != "stacked"}
         params = {p: i for i, (p, _) in enumerate(self.carries)}
+        test = [self.condition] if self.condition is not None else []
         while True:
-            reads = self.body.live([self.carries[i][1] for i in carried] + [self.collected[j] for j in collected])
+            reads = self.body.live([self.carries[i][1] for i in carried] + [self.collected[j] for j in collected] + test)
             more = {params[s] for s in reads if s in params} - carried
             if not more:
                 return sorted(carried), collected, stored

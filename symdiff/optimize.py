@@ -125,6 +125,7 @@ class Statement:
     name: str  # what the value holds, for naming it
     grad_of: Location | None = None
     body: Program | None = None  # a loop's body, scheduled for the results the program reads
+    test: Program | None = None  # a `while` loop's test
 
 
 @dataclass
@@ -299,6 +300,10 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
     for stmt in statements:
         if isinstance(stmt.expr, Loop):
             stmt.body = _loop_body(stmt, statements, dtype)
+            scan = stmt.expr.scan
+            if scan.condition is not None:
+                stmt.test = schedule(scan.body, f"{stmt.name}_test", (scan.condition,), params=scan.body.params,
+                                     dtype=dtype, fresh=False)
     return Program(name, list(params), {p: graph[p].shape for p in params}, statements, returns)
 
 

@@ -193,7 +193,8 @@ class Builder:
         return self.apply("numpy.where", [condition, a, b])
 
     def loop(self, stmt, items: list | None, constant: bool):
-        """A `for` over `items` or a `while` (`items` None), unrolled."""
+        """A `for` over `items` or a `while` (`items` None), unrolled (a `while` until its test
+        depends on array values)."""
         count = 0
         while True:
             if items is not None:
@@ -202,7 +203,10 @@ class Builder:
                 self.assign(stmt.target, items[count], constant)
             else:
                 with self.graph.context(location=self.source.location(stmt.test)):
-                    if not truth(self.expr(stmt.test), self.graph):
+                    test = loop_source.condition(self, stmt.test)
+                    if isinstance(test, Value):  # decided at run time: the rest of the loop is a loop node
+                        return loop_source.run_while(self, stmt, constant)
+                    if not truth(test, self.graph):
                         break
                 if count == MAX_UNROLL:
                     refuse(self.graph, f"a `while` loop that runs more than {MAX_UNROLL} times", LOOPS_HINT)
