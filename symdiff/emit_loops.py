@@ -97,7 +97,7 @@ def loop(stmt, lower, fresh, live: dict, lower_statements) -> list[ast.stmt]:
         before.append(_assign(_store(target), A.call(A.np("empty"), shape, dtype=A.attr(A.name(names[p]), "dtype"))))
         before.append(_assign(_at(target, last), A.name(names[p])))
 
-    index = names[body.index] = local(body[body.index].name) if body.index in reads else local("t")
+    index = names[body.index] = local(body[body.index].name if body.index is not None else "t")
     steps: list[ast.stmt] = []
     for p, pos, off in scan.slices:
         if p in reads:

@@ -91,6 +91,9 @@ def _run(builder, stmt, steps: Steps, constant: bool):
     stacked = [collected[n].symbol for n in collected]
     test = None if test is None else test.symbol
     live = body.live(outs + stacked + ([test] if test is not None else []))
+    if test is not None and not body.live([test]) & {params[n].symbol for n in names}:
+        refuse(graph, "this `while` loop's test does not change in the loop: it would never end",
+               "Update what the test reads in the body, or loop a fixed number of times.")
     closures = [(o, p) for o, p in body.closures.items() if p in live]
     rows = [(key, p) for key, p in body.rows.items() if p in live]
     sequences = list(dict.fromkeys(outer for (outer, _), _ in rows))
@@ -126,6 +129,9 @@ def _attempt(builder, stmt, steps: Steps, carried: dict, constant: bool):
                 if not isinstance(test, Value):
                     refuse(body, "this `while` loop's test does not depend on array values after its first steps",
                            "Decide the loop's length from sizes and constants, or from array values on every step.")
+                if test.shape:
+                    refuse(body, f"the test of this `while` loop is an array of shape {test.shape_text}, whose truth "
+                           "value is ambiguous", "Reduce it to one value: np.all(...), np.any(...), a norm or a max.")
                 test = builder.mask(test)
         else:
             test = None
