@@ -47,8 +47,8 @@ def loop(stmt, lower, fresh, live: dict, lower_statements) -> list[ast.stmt]:
 
     inits, sequences, closures, like = op.parts()
     counted = scan.condition is not None  # a `while`: its steps are counted, its results kept in lists
-    if counted:
-        lower.names[op.length] = fresh("steps")  # read by the reverse loop
+    if counted:  # the count, which the reverse loop reads as its length
+        lower.names[op.length] = lower.names[live[scan.steps()]] if scan.steps() in live else fresh("steps")
     names = dict(lower.names)
     inner = type(lower)(names)
     before: list[ast.stmt] = []
@@ -97,7 +97,9 @@ def loop(stmt, lower, fresh, live: dict, lower_statements) -> list[ast.stmt]:
         before.append(_assign(_store(target), A.call(A.np("empty"), shape, dtype=A.attr(A.name(names[p]), "dtype"))))
         before.append(_assign(_at(target, last), A.name(names[p])))
 
-    index = names[body.index] = local(body[body.index].name if body.index is not None else "t")
+    named = body[body.index].name if body.index is not None else "_"
+    read = body.index in reads or stored or collected or any(p in reads for p, _, _ in scan.slices)
+    index = names[body.index] = local(named if named != "_" or not read else "i")
     steps: list[ast.stmt] = []
     for p, pos, off in scan.slices:
         if p in reads:

@@ -107,6 +107,8 @@ def vjp(graph, node, cotangents: dict, active: set, sweep, depends_on):
     for q, (i, row) in stored.items():
         if q in live:
             slices.append((q, seqs(result(graph, node.symbol, scan.trajectory(i)).symbol), row))
+    if scan.condition is not None:  # the reverse loop runs as many steps as the `while` took
+        seqs(result(graph, node.symbol, scan.steps()).symbol)
     kept = [(p, o) for p, o in zip(scan.closures, closures) if p in live]
     back = Scan(body, carries, slices, [p for p, _ in kept], collected, not scan.reverse, scan.header)
     with graph.context(statement=scan.header, grad_of=scan.header):

@@ -206,7 +206,7 @@ def _initial(graph, value, shape, name: str) -> Value:
         return value if tuple(value.shape) == tuple(shape) else value.broadcast_to(shape)
     like = next(p for p in graph.params if p not in graph.index_params)
     number = sp.Integer(int(value.expr)) if value.expr.is_Float and float(value.expr).is_integer() else value.expr
-    return Full.build(graph.value(like), tuple(shape), number, label=name)
+    return Full.build(graph.value(like), tuple(shape), number, label=name, hint=name)
 
 
 def _target_names(target: ast.expr, n: int) -> list[str]:

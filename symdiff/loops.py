@@ -145,11 +145,17 @@ class Scan:
     def trajectory(self, i: int) -> int:
         return len(self.carries) + len(self.collected) + i
 
+    def steps(self) -> int:
+        """The result counting a `while` loop's steps (its reverse loop runs that many)."""
+        return 2 * len(self.carries) + len(self.collected)
+
     def kind(self, index: int) -> tuple[str, int]:
-        """('final' | 'stacked' | 'trajectory', position) of a result index."""
+        """('final' | 'stacked' | 'trajectory' | 'steps', position) of a result index."""
         k, p = len(self.carries), len(self.collected)
         if index < k:
             return "final", index
+        if index == self.steps():
+            return "steps", 0
         return ("stacked", index - k) if index < k + p else ("trajectory", index - k - p)
 
     def needed(self, live: set) -> tuple[list, list, list]:
@@ -158,7 +164,7 @@ class Scan:
         kinds = [self.kind(i) for i in sorted(live)]
         collected = [j for kind, j in kinds if kind == "stacked"]
         stored = [i for kind, i in kinds if kind == "trajectory"]
-        carried = {i for kind, i in kinds if kind != "stacked"}
+        carried = {i for kind, i in kinds if kind in ("final", "trajectory")}
         params = {p: i for i, (p, _) in enumerate(self.carries)}
         test = [self.condition] if self.condition is not None else []
         while True:
@@ -245,6 +251,10 @@ def result(graph: Graph, loop_symbol: sp.Symbol, index: int, label: str | None =
     scan = op.scan
     kind, i = scan.kind(index)
     body = scan.body
+    if kind == "steps":
+        value = array_op(graph, LoopResult(loop_symbol, sp.Integer(index)), (), "steps", hint="steps")
+        scan.results[index] = value.symbol
+        return value
     if kind == "final":
         shape = body[scan.carries[i][0]].shape
     elif kind == "stacked":
