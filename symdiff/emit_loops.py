@@ -26,8 +26,11 @@ def _store(name: str) -> ast.Name:
     return ast.Name(name, ast.Store())
 
 
-def _at(array: str, index: ast.expr) -> ast.Subscript:
-    return ast.Subscript(A.name(array), index, ast.Store())
+def _at(array: str, index: ast.expr, context=ast.Store) -> ast.Subscript:
+    """`array[index]`, a step's row of an array (`step`: the Array API form names the other axes)."""
+    node = ast.Subscript(A.name(array), index, context())
+    node.step = True
+    return node
 
 
 def _plus(index: str, offset) -> ast.expr:
@@ -81,10 +84,10 @@ def loop(stmt, lower, fresh, live: dict, lower_statements) -> list[ast.stmt]:
         target = lower.names[live[scan.stacked(j)]]
         shape = lower.shape((op.length,) + body[scan.collected[j]].shape)
         dtype = A.attr(lower(like), "dtype")
-        if counted:
+        if counted:  # a list while the loop runs, then an array
             before.append(_assign(_store(target), ast.List([], ast.Load())))
-            array = A.call(A.np("array"), A.name(target), dtype=dtype)
-            after.append(_assign(_store(target), A.method(array, "reshape", shape)))
+            empty = A.call(A.np("empty"), shape, dtype=dtype)
+            after.append(_assign(_store(target), ast.IfExp(A.name(target), A.call(A.np("stack"), A.name(target)), empty)))
         else:
             before.append(_assign(_store(target), A.call(A.np("empty"), shape, dtype=dtype)))
     last = length if scan.reverse else A.const(0)
@@ -92,6 +95,7 @@ def loop(stmt, lower, fresh, live: dict, lower_statements) -> list[ast.stmt]:
         target, p = lower.names[live[scan.trajectory(i)]], scan.carries[i][0]
         if counted:
             before.append(_assign(_store(target), ast.List([A.name(names[p])], ast.Load())))
+            after.append(_assign(_store(target), A.call(A.np("stack"), A.name(target))))
             continue
         shape = lower.shape((op.length + 1,) + body[p].shape)
         before.append(_assign(_store(target), A.call(A.np("empty"), shape, dtype=A.attr(A.name(names[p]), "dtype"))))
@@ -104,7 +108,7 @@ def loop(stmt, lower, fresh, live: dict, lower_statements) -> list[ast.stmt]:
     for p, pos, off in scan.slices:
         if p in reads:
             names[p] = local(body[p].name)
-            steps.append(_assign(_store(names[p]), A.subscript(A.name(rows[pos]), [_plus(index, off)])))
+            steps.append(_assign(_store(names[p]), _at(rows[pos], _plus(index, off), ast.Load)))
     for st in program.statements:
         names[st.target] = local(st.name)
     direct = _direct(scan, program, carried, returns)

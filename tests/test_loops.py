@@ -337,3 +337,13 @@ def test_refused_loops_name_the_problem():
                         (changes_shape, "changes shape")):
         with pytest.raises(SymdiffError, match=message):
             symdiff.grad(fn)(X)
+
+
+def test_array_api_module_runs_the_loops():
+    xp = pytest.importorskip("array_api_strict")
+    shapes = {"x0": ("N",), "a": ("N",)}
+    namespace = {}
+    exec(symdiff.export(fixed_point, wrt="a", shapes=shapes, array_api=True), namespace)
+    x0, a = np.linspace(0.1, 0.9, 3), np.array([0.3, 0.4, 0.5])
+    np.testing.assert_allclose(np.asarray(namespace["grad_fixed_point"](xp.asarray(x0), xp.asarray(a))),
+                               symdiff.grad(fixed_point, wrt=1)(x0, a), rtol=1e-12)
