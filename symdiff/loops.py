@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .errors import Location
+from .errors import Location, UnsupportedSyntaxError
 from .ir import ArrayOp, Graph, Value, array_op
 
 
@@ -94,10 +94,18 @@ class Body(Graph):
         index; None for any other subscript."""
         if self.index is None or not parts or not isinstance(parts[0], Value) or parts[0].shape:
             return None
-        offset = parts[0].expr - self.index
+        step = parts[0].expr
+        for _ in range(8):  # through the names the step was bound to (`t = i + 1`)
+            step = step.xreplace({s: self[s].definition for s in self.node_symbols(step) if self[s].is_elementwise})
+        offset = sp.expand(step - self.index)
         outer = next((o for o, p in self.closures.items() if p == value.expr), None)
-        if outer is None or not offset.is_Integer or offset < 0 or not value.shape:
+        if self.index not in step.free_symbols:
             return None
+        if outer is None or not offset.is_Integer or offset < 0:
+            raise UnsupportedSyntaxError(
+                "this subscript reads an array by the loop's step other than as its row `t + k` (k >= 0)",
+                location=self.location, hint="Index an array from outside the loop on its first axis with the step "
+                "plus a constant, e.g. `for t in range(1, T): X[t] - X[t - 1]`.")
         return self.row(outer, int(offset), f"{self[value.expr].name}_t"), parts[1:]
 
     def as_param(self, symbol: sp.Symbol) -> None:

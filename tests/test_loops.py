@@ -250,6 +250,27 @@ def test_short_loops_over_layers_still_unroll():
     assert " for " not in source
 
 
+def rows_from_one(X, w):
+    s = 0.0
+    for t in range(1, X.shape[0]):
+        s = s + ((X[t] - X[t - 1] * w) ** 2).sum()
+    return s
+
+
+def zipped(X, Y, w):
+    loss = 0.0
+    for x, y in zip(X, Y):
+        loss = loss + ((x @ w - y) ** 2).sum()
+    return loss / len(X)
+
+
+def test_rows_at_offsets_and_zipped_sequences():
+    r = rng(9)
+    assert symdiff.check_grad(rows_from_one, [r.normal(size=(5, 3)), r.normal(size=3)], wrt=(0, 1)) < 1e-5
+    assert symdiff.check_grad(zipped, [r.normal(size=(4, 3)), r.normal(size=(4, 2)), r.normal(size=(3, 2))],
+                              wrt=(0, 1, 2)) < 1e-5
+
+
 def test_collected_values_stack_on_any_axis():
     r = rng(5)
     X, h0, W = r.normal(size=(4, B, D)), r.normal(size=(B, D)), r.normal(size=(D, D)) * 0.5
@@ -332,9 +353,15 @@ def test_refused_loops_name_the_problem():
             h = np.outer(h, x)
         return h.sum()
 
+    def wraps_around(X):
+        s = 0.0
+        for t in range(X.shape[0]):
+            s = s + X[t - 1].sum()
+        return s
+
     X = np.ones((3, 2))
     for fn, message in ((appends_twice, "gets 2 items a step"), (joins, "joining the arrays a loop collected"),
-                        (changes_shape, "changes shape")):
+                        (changes_shape, "changes shape"), (wraps_around, "other than as its row")):
         with pytest.raises(SymdiffError, match=message):
             symdiff.grad(fn)(X)
 
