@@ -12,12 +12,13 @@ import dataclasses
 
 import sympy as sp
 
+from . import indexing
 from .ir import Value
 from .loops import Body, Scan, loop, result
 from .ops import array
 from .primitives import Full
 from .errors import SymdiffError
-from .static import LOOPS_HINT, MAX_UNROLL, Collected, Steps, refuse
+from .static import LOOPS_HINT, MAX_UNROLL, Collected, Steps, Written, refuse
 from .static import steps as static_steps
 
 #: Constant ranges of more steps than this become loop nodes; shorter ones unroll.
@@ -88,7 +89,7 @@ def _run(builder, stmt, steps: Steps, constant: bool):
     graph = builder.graph
     names = list(carried)
     outs = [outputs[n].symbol for n in names]
-    stacked = [collected[n].symbol for n in collected]
+    stacked = [(c.value if isinstance(c, Written) else c).symbol for c in collected.values()]
     test = None if test is None else test.symbol
     live = body.live(outs + stacked + ([test] if test is not None else []))
     if test is not None and not body.live([test]) & {params[n].symbol for n in names}:
@@ -106,8 +107,10 @@ def _run(builder, stmt, steps: Steps, constant: bool):
         node = loop(graph, scan, steps.length, inits, sequences, [o for o, _ in closures], like)
         for i, n in enumerate(names):
             builder.env[n] = builder._bind(n, result(graph, node, scan.final(i)), constant)
-        for j, n in enumerate(collected):
-            builder.env[n] = Collected(list(builder.env[n]), result(graph, node, scan.stacked(j)))
+        for j, (n, c) in enumerate(collected.items()):
+            rows = result(graph, node, scan.stacked(j), n)
+            builder.env[n] = builder._bind(n, _placed(graph, c, rows, steps.length), constant) \
+                if isinstance(c, Written) else Collected(list(builder.env[n]), rows)
     return builder.block(stmt.orelse, constant)
 
 
@@ -168,6 +171,9 @@ def _changes(graph, body, outer, start, after, params, carried, memo, lists, sig
     outputs, complete = {}, True
     for name, old in start.items():
         new = after.get(name, old)
+        if isinstance(new, Written) and name in outer:
+            collected[name] = new
+            continue
         if name not in outer or new is old or name in collected:
             continue
         if not _numeric(new) or not (_numeric(old) or name in carried):
@@ -185,6 +191,30 @@ def _changes(graph, body, outer, start, after, params, carried, memo, lists, sig
     for name in carried:
         outputs.setdefault(name, array(body, after.get(name, params.get(name)), f"`{name}`"))
     return (body, params, outputs, collected) if complete else None
+
+
+def written(builder, name: str, container: Value, parts: tuple, value) -> Written:
+    """`outs[t] = v` in a loop body: row `t + k` of an array from outside written at every step."""
+    body = builder.graph
+    outer, offset = body.step_row(container, parts)
+    if len(parts) > 1 or name in builder.source.params or not indexing.owns(body.outer.value(outer)):
+        refuse(body, f"this assigns into `{name}` other than a whole row `{name}[t]` of an array of its own",
+               f"Preallocate it in the function (`{name} = np.zeros(...)`) and assign whole rows, or append to a list.")
+    value = array(body, value, f"the row of `{name}`")
+    slot = body.outer[outer].shape[1:]
+    if not body.node_symbols(value.expr) or body.dims.broadcast_shapes(value.shape, slot) != body.dims.resolve(slot):
+        refuse(body, f"the row assigned to `{name}[t]` is not an array that broadcasts to its shape",
+               "Assign an array of the row's shape.")
+    return Written(outer, offset, value.broadcast_to(slot))
+
+
+def _placed(graph, write: Written, rows: Value, length) -> Value:
+    """The array a loop wrote the rows `t + k` of: its rows replaced by the loop's."""
+    before = graph.value(write.outer)
+    if write.offset == 0 and sp.expand(graph.dims.find(before.shape[0]) - graph.dims.find(length)) == 0:
+        return rows
+    return indexing.IndexUpdate.build(before, rows, ((write.offset, write.offset + length, None),), None,
+                                      label=before.label)
 
 
 def _numeric(value) -> bool:

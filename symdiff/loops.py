@@ -92,6 +92,12 @@ class Body(Graph):
     def row_of(self, value: Value, parts: tuple):
         """`X[t + k]` of an outer array X (k >= 0) as the step's row parameter and the rest of the
         index; None for any other subscript."""
+        found = self.step_row(value, parts)
+        return None if found is None else (self.row(*found, f"{self[value.expr].name}_t"), parts[1:])
+
+    def step_row(self, value: Value, parts: tuple):
+        """(outer symbol, k) for the row `X[t + k]` of an outer array X (k >= 0); None for a subscript
+        that does not read by the step."""
         if self.index is None or not parts or not isinstance(parts[0], Value) or parts[0].shape:
             return None
         step = parts[0].expr
@@ -106,7 +112,7 @@ class Body(Graph):
                 "this subscript reads an array by the loop's step other than as its row `t + k` (k >= 0)",
                 location=self.location, hint="Index an array from outside the loop on its first axis with the step "
                 "plus a constant, e.g. `for t in range(1, T): X[t] - X[t - 1]`.")
-        return self.row(outer, int(offset), f"{self[value.expr].name}_t"), parts[1:]
+        return outer, int(offset)
 
     def as_param(self, symbol: sp.Symbol) -> None:
         """A node whose value the loop supplies (a stored carry) instead of computing it."""
@@ -253,8 +259,8 @@ def loop(graph: Graph, scan: Scan, length, inits: list, sequences: list, closure
     return array_op(graph, op, (), "loop", hint="loop").symbol
 
 
-def result(graph: Graph, loop_symbol: sp.Symbol, index: int, label: str | None = None) -> Value:
-    """The node of one result of a loop (created once)."""
+def result(graph: Graph, loop_symbol: sp.Symbol, index: int, name: str | None = None) -> Value:
+    """The node of one result of a loop (created once), named `name` or by what it holds."""
     op = graph[loop_symbol].definition
     scan = op.scan
     kind, i = scan.kind(index)
@@ -269,9 +275,9 @@ def result(graph: Graph, loop_symbol: sp.Symbol, index: int, label: str | None =
         shape = (op.length,) + body[scan.collected[i]].shape
     else:
         shape = (op.length + 1,) + body[scan.carries[i][0]].shape
-    name = body[scan.carries[i][0] if kind != "stacked" else scan.collected[i]].name
-    name = f"{name}s" if kind == "trajectory" and name else name
+    held = body[scan.carries[i][0] if kind != "stacked" else scan.collected[i]].name
+    name = name or (f"{held}s" if kind == "trajectory" and held else held)
     value = array_op(graph, LoopResult(loop_symbol, sp.Integer(index)), graph.dims.resolve(shape),
-                     label or name or "loop", hint=name or "t")
+                     name or "loop", hint=name or "t")
     scan.results[index] = value.symbol
     return value

@@ -238,6 +238,9 @@ class Builder:
             index = self.index(target.slice)
             if isinstance(container, Value) and isinstance(target.value, ast.Name):  # see `indexing`
                 name = target.value.id
+                if isinstance(self.graph, Body) and self.graph.step_row(container, _parts(index)):
+                    self.env[name] = loop_source.written(self, name, container, _parts(index), value)
+                    return
                 updated = indexing.assign(self.graph, self._owned(name), _parts(index), value)
                 self.env[name] = self._bind(name, updated, constant)
                 return

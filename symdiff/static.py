@@ -92,6 +92,15 @@ class Collected:
         return builder.apply("numpy.concatenate", [[builder.apply("numpy.stack", [self.prefix]), self.stacked]])
 
 
+@dataclass
+class Written:
+    """An array from outside a loop node whose row `t + offset` the body assigns (`outs[t] = v`)."""
+
+    outer: object  # its symbol in the enclosing graph
+    offset: int
+    value: Value
+
+
 def steps(value, graph) -> Steps | None:
     """`value` as a loop node's steps, if a `for` over it is not unrolled."""
     if isinstance(value, Steps):

@@ -359,9 +359,16 @@ def test_refused_loops_name_the_problem():
             s = s + X[t - 1].sum()
         return s
 
+    def writes_part_of_a_row(X):
+        out = np.zeros(X.shape)
+        for t in range(X.shape[0]):
+            out[t, 0] = X[t, 1]
+        return out.sum()
+
     X = np.ones((3, 2))
     for fn, message in ((appends_twice, "gets 2 items a step"), (joins, "joining the arrays a loop collected"),
-                        (changes_shape, "changes shape"), (wraps_around, "other than as its row")):
+                        (changes_shape, "changes shape"), (wraps_around, "other than as its row"),
+                        (writes_part_of_a_row, "other than a whole row")):
         with pytest.raises(SymdiffError, match=message):
             symdiff.grad(fn)(X)
 
@@ -374,3 +381,21 @@ def test_array_api_module_runs_the_loops():
     x0, a = np.linspace(0.1, 0.9, 3), np.array([0.3, 0.4, 0.5])
     np.testing.assert_allclose(np.asarray(namespace["grad_fixed_point"](xp.asarray(x0), xp.asarray(a))),
                                symdiff.grad(fixed_point, wrt=1)(x0, a), rtol=1e-12)
+
+
+def written_rows(X, W):
+    T = X.shape[0]
+    outs = np.ones((T + 2, W.shape[1]))
+    h = np.zeros(W.shape[1])
+    for t in range(T):
+        h = np.tanh(X[t] @ W + h)
+        outs[t + 1] = h
+    return (outs ** 2).sum()
+
+
+def test_rows_assigned_into_a_preallocated_array_are_the_loop_collecting():
+    r = rng(10)
+    for T in (0, 1, 4):
+        assert symdiff.check_grad(written_rows, [r.normal(size=(T, 3)), r.normal(size=(3, 2))], wrt=(0, 1)) < 1e-5
+    source = symdiff.derive(written_rows, shapes={"X": ("T", "D"), "W": ("D", "H")}).module_source(("value",))
+    assert re.search(r"outs\d = np.empty\(\(T, H\), dtype=h\d?.dtype\)", source) and re.search(r"outs\d\[t\] = h", source)
