@@ -78,6 +78,7 @@ def condition(builder, test: ast.expr):
 
 
 def _run(builder, stmt, steps: Steps, constant: bool):
+    """The loop node of a `for` or `while` statement, its results bound to the names it assigns."""
     carried: dict = {}  # name -> its initial value (an outer array of the carried shape)
     for _ in range(4):
         found = _attempt(builder, stmt, steps, carried, constant)
