@@ -84,6 +84,7 @@ def _run(builder, stmt, steps: Steps, constant: bool):
         found = _attempt(builder, stmt, steps, carried, constant)
         if found is not None:
             break
+        builder.graph.subgraphs.pop()  # that pass's body
     else:
         refuse(builder.graph, "the values this loop carries keep changing shape", LOOPS_HINT)
     body, params, outputs, collected, test = found

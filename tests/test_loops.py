@@ -399,3 +399,20 @@ def test_rows_assigned_into_a_preallocated_array_are_the_loop_collecting():
         assert symdiff.check_grad(written_rows, [r.normal(size=(T, 3)), r.normal(size=(3, 2))], wrt=(0, 1)) < 1e-5
     source = symdiff.derive(written_rows, shapes={"X": ("T", "D"), "W": ("D", "H")}).module_source(("value",))
     assert re.search(r"outs\d = np.empty\(\(T, H\), dtype=h\d?.dtype\)", source) and re.search(r"outs\d\[t\] = h", source)
+
+
+def gated(X, w):
+    h = np.zeros(w.shape)
+    for x in X:
+        h = h + sigmoid(x * w) * x
+    return h.sum()
+
+
+def test_loop_bodies_get_the_stable_forms_at_large_logits():
+    X = np.array([[1e4, -1e4], [-1e4, 1e4]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        for dtype in (np.float32, np.float64):
+            g = symdiff.grad(gated, wrt=(0, 1))(X.astype(dtype), np.ones(2, dtype))
+            assert all(np.isfinite(a).all() and a.dtype == dtype for a in g)
+    source = symdiff.derive(gated, shapes={"X": ("T", "D"), "w": ("D",)}).module_source(("grad",))
+    assert "np.exp(-np.abs(" in source
