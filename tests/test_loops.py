@@ -290,6 +290,12 @@ def test_while_loop_runs_until_its_test_fails_and_the_reverse_loop_replays_it():
         x0 = r.uniform(0, 1, 3)
         np.testing.assert_allclose(symdiff.value_and_grad(fixed_point, wrt=1)(x0, a)[0], fixed_point(x0, a))
         assert symdiff.check_grad(fixed_point, [x0, a], wrt=(0, 1)) < 1e-5
+    t, e = r.normal(size=3), 1e-6
+    value, dot = symdiff.jvp(fixed_point, wrt=1)(x0, a, t)
+    np.testing.assert_allclose(dot, (fixed_point(x0, a + e * t) - fixed_point(x0, a - e * t)) / (2 * e), rtol=1e-6)
+    grad = symdiff.grad(fixed_point, wrt=1)
+    np.testing.assert_allclose(symdiff.hvp(fixed_point, wrt=1)(x0, a, t),
+                               (grad(x0, a + e * t) - grad(x0, a - e * t)) / (2 * e), rtol=1e-5, atol=1e-8)
     source = symdiff.derive(fixed_point, wrt="a", shapes={"x0": ("N",), "a": ("N",)}).module_source(("grad",))
     assert "while (err1 > 1e-12) & (it < 200.0):" in source and "steps += 1" in source
     assert re.search(r"for i in reversed\(range\(steps\)\):", source)
