@@ -126,6 +126,7 @@ def _attempt(builder, stmt, steps: Steps, carried: dict, constant: bool):
     params = {name: body.param(name, init.shape) for name, init in carried.items()}
     env.update(params)
     lists = {id(v): len(v) for v in memo.values() if isinstance(v, list)}
+    dicts = {id(v): dict(v) for v in memo.values() if isinstance(v, dict) and v is not env}
     builder.graph, builder.env = body, env
     try:
         if isinstance(stmt, ast.While):
@@ -151,6 +152,9 @@ def _attempt(builder, stmt, steps: Steps, carried: dict, constant: bool):
     finally:
         builder.graph, builder.env = graph, outer
     with body.context(location=graph.location):
+        if any(d.keys() != dicts[id(d)].keys() or any(d[k] is not dicts[id(d)][k] for k in d)
+               for d in memo.values() if id(d) in dicts):
+            refuse(graph, "a dict changes in the loop", "Carry arrays by name, or collect them by appending to a list.")
         found = _changes(graph, body, outer, start, after, params, carried, memo, lists, signal)
     return found and (*found, test if isinstance(test, Value) else None)
 

@@ -371,8 +371,16 @@ def test_refused_loops_name_the_problem():
             out[t, 0] = X[t, 1]
         return out.sum()
 
+    def dict_of_states(X):
+        hs = {}
+        h = np.zeros(X.shape[1])
+        for t in range(X.shape[0]):
+            h = np.tanh(X[t] + h)
+            hs[t] = h
+        return h.sum()
+
     X = np.ones((3, 2))
-    for fn, message in ((appends_twice, "gets 2 items a step"), (joins, "joining the arrays a loop collected"),
+    for fn, message in ((dict_of_states, "a dict changes in the loop"), (appends_twice, "gets 2 items a step"), (joins, "joining the arrays a loop collected"),
                         (changes_shape, "changes shape"), (wraps_around, "other than as its row"),
                         (writes_part_of_a_row, "other than a whole row")):
         with pytest.raises(SymdiffError, match=message):
