@@ -4,6 +4,7 @@ the top and the collected values and stored trajectories written into preallocat
 from __future__ import annotations
 
 import ast
+import copy
 
 from . import pyast as A
 from .loops import LoopResult
@@ -134,7 +135,7 @@ def loop(stmt, lower, fresh, live: dict, lower_statements) -> list[ast.stmt]:
         steps.append(ast.AugAssign(_store(lower.names[op.length]), ast.Add(), A.const(1)))
         test = _test(stmt.test, scan.condition, names, local, inner, lower_statements)
         before += test[0]
-        steps += test[0]
+        steps += copy.deepcopy(test[0])
         header = ast.While(test[1], steps, [])
     else:
         span = A.call(A.name("range"), length)
