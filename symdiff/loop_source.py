@@ -25,8 +25,8 @@ from .static import steps as static_steps
 SCAN_MIN = 8
 
 _STACKS = ("numpy.stack", "torch.stack", "numpy.array", "numpy.asarray")
-_JOINS = ("numpy.concatenate", "torch.cat", "torch.concatenate", "numpy.hstack", "numpy.vstack", "torch.hstack",
-          "torch.vstack", "numpy.column_stack")
+_CONCATENATIONS = ("numpy.concatenate", "numpy.concat", "torch.cat", "torch.concatenate", "torch.concat")
+_JOINS = ("numpy.hstack", "numpy.vstack", "torch.hstack", "torch.vstack", "numpy.column_stack", "torch.column_stack")
 
 
 def header(builder, stmt: ast.stmt):
@@ -255,15 +255,29 @@ def _target_names(target: ast.expr, n: int) -> list[str]:
 
 def collected_call(builder, name: str, args: list, kwargs: dict):
     """An op applied to a collected list: stacking it is the stacked result (numpy converts a list
-    argument to an array the same way); joining its items is refused."""
-    if name in _JOINS:
-        refuse(builder.graph, "joining the arrays a loop collected", "Stack them (np.stack) and reshape the result.")
+    argument to an array the same way), concatenating it that result with two axes merged; other
+    joins are refused."""
     stacked = args[0].array(builder)
+    if name in _CONCATENATIONS and stacked.ndim > 1:  # the steps' arrays one after another along `axis`
+        axis = _axis(builder, kwargs, args, stacked.ndim - 1)
+        order = list(range(1, stacked.ndim))
+        order.insert(axis, 0)
+        moved = stacked.transpose(tuple(order))
+        shape = moved.shape[:axis] + (moved.shape[axis] * moved.shape[axis + 1],) + moved.shape[axis + 2:]
+        return builder.apply("numpy.reshape", [moved, tuple(shape)])
+    if name in _JOINS:
+        refuse(builder.graph, "joining the arrays a loop collected other than by stacking or concatenating them",
+               "Stack them (np.stack) and reshape the result.")
     if name not in _STACKS:
         return builder.apply(name, [stacked, *args[1:]], kwargs)
-    axis = kwargs.get("axis", kwargs.get("dim", args[1] if len(args) > 1 and name.endswith("stack") else 0))
-    if not isinstance(axis, int) or not -stacked.ndim <= axis < stacked.ndim:
-        refuse(builder.graph, f"stacking along the axis {axis!r}", "Give a constant axis.")
     order = list(range(1, stacked.ndim))
-    order.insert(axis % stacked.ndim, 0)
+    order.insert(_axis(builder, kwargs, args if name.endswith("stack") else args[:1], stacked.ndim), 0)
     return stacked.transpose(tuple(order))
+
+
+def _axis(builder, kwargs: dict, args: list, ndim: int) -> int:
+    """The constant `axis` (`dim`) of a call, as a non-negative int below `ndim`."""
+    axis = kwargs.get("axis", kwargs.get("dim", args[1] if len(args) > 1 else 0))
+    if not isinstance(axis, int) or isinstance(axis, bool) or not -ndim <= axis < ndim:
+        refuse(builder.graph, f"joining along the axis {axis!r}", "Give a constant axis within the arrays' dimensions.")
+    return axis % ndim

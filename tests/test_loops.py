@@ -198,6 +198,34 @@ def test_recurrences_match_torch_autograd(model):
         np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
+def d2l_rnn(inputs, state, W_xh, W_hh, b_h, W_hq, b_q):
+    H, = state
+    outputs = []
+    for X in inputs:
+        H = torch.tanh(torch.mm(X, W_xh) + torch.mm(H, W_hh) + b_h)
+        Y = torch.mm(H, W_hq) + b_q
+        outputs.append(Y)
+    return torch.cat(outputs, dim=0), (H,)
+
+
+def d2l_loss(inputs, H0, W_xh, W_hh, b_h, W_hq, b_q, Y):
+    out, _ = d2l_rnn(inputs, (H0,), W_xh, W_hh, b_h, W_hq, b_q)
+    return torch.nn.functional.cross_entropy(out, Y)
+
+
+@pytest.mark.skipif(torch is None, reason="torch is the oracle")
+def test_torch_spelled_rnn_concatenating_its_outputs_matches_torch():
+    r = rng(11)
+    T, V = 5, 4
+    Y = np.abs(r.normal(size=(T * B, V)))
+    args = [r.normal(size=(T, B, V)), r.normal(size=(B, H)), r.normal(size=(V, H)), r.normal(size=(H, H)),
+            r.normal(size=H), r.normal(size=(H, V)), r.normal(size=V), Y / Y.sum(axis=1, keepdims=True)]
+    tensors = [torch.tensor(a, requires_grad=True) for a in args]
+    d2l_loss(*tensors).backward()
+    for g, t in zip(symdiff.grad(d2l_loss, wrt=(2, 3, 4, 5, 6))(*args), tensors[2:7]):
+        np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
 # -- the generated loops ---------------------------------------------------------------------
 
 def test_generated_code_is_a_forward_and_a_reverse_loop_storing_the_carries():
@@ -351,7 +379,7 @@ def test_refused_loops_name_the_problem():
         out = []
         for x in X:
             out.append(x)
-        return np.concatenate(out).sum()
+        return np.hstack(out).sum()
 
     def changes_shape(X):
         h = X[0]
@@ -380,7 +408,7 @@ def test_refused_loops_name_the_problem():
         return h.sum()
 
     X = np.ones((3, 2))
-    for fn, message in ((dict_of_states, "a dict changes in the loop"), (appends_twice, "gets 2 items a step"), (joins, "joining the arrays a loop collected"),
+    for fn, message in ((dict_of_states, "a dict changes in the loop"), (appends_twice, "gets 2 items a step"), (joins, "joining the arrays a loop collected other than"),
                         (changes_shape, "changes shape"), (wraps_around, "other than as its row"),
                         (writes_part_of_a_row, "other than a whole row")):
         with pytest.raises(SymdiffError, match=message):
