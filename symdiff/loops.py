@@ -63,8 +63,9 @@ class Body(Graph):
         elif isinstance(value, tuple):
             items = [self.imports(v, memo) for v in value]
             out = type(value)(*items) if hasattr(value, "_fields") else tuple(items)
-        elif dataclasses.is_dataclass(value) and hasattr(value, "fields") and not isinstance(value, type):
-            out = dataclasses.replace(value, fields=self.imports(value.fields, memo))  # a `static.Record`
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):  # records, collected lists
+            out = dataclasses.replace(value, **{f.name: self.imports(getattr(value, f.name), memo)
+                                                for f in dataclasses.fields(value) if f.init})
         else:
             out = value
         memo[id(value)] = out

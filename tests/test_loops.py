@@ -292,11 +292,25 @@ def zipped(X, Y, w):
     return loss / len(X)
 
 
+def reads_a_collected_list_in_a_loop(X, w):
+    hs = []
+    h = np.zeros(w.shape)
+    for x in X:
+        h = np.tanh(x * w + h)
+        hs.append(h)
+    total = 0.0
+    for x in X:
+        total = total + (x * np.stack(hs).sum(axis=0)).sum() + len(hs)
+    return total
+
+
 def test_rows_at_offsets_and_zipped_sequences():
     r = rng(9)
     assert symdiff.check_grad(rows_from_one, [r.normal(size=(5, 3)), r.normal(size=3)], wrt=(0, 1)) < 1e-5
     assert symdiff.check_grad(zipped, [r.normal(size=(4, 3)), r.normal(size=(4, 2)), r.normal(size=(3, 2))],
                               wrt=(0, 1, 2)) < 1e-5
+    assert symdiff.check_grad(reads_a_collected_list_in_a_loop, [r.normal(size=(4, 3)), r.normal(size=3)],
+                              wrt=(0, 1)) < 1e-5
 
 
 def test_collected_values_stack_on_any_axis():
