@@ -7,6 +7,7 @@ import pytest
 
 import symdiff
 from symdiff import SymdiffError, UnsupportedSyntaxError
+from tests.corpus.d2l_examples import rnn as d2l_rnn
 from tests.helpers import fd_gradient, rng, torch
 
 B, D, H = 2, 3, 4
@@ -198,31 +199,20 @@ def test_recurrences_match_torch_autograd(model):
         np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
-def d2l_rnn(inputs, state, W_xh, W_hh, b_h, W_hq, b_q):
-    H, = state
-    outputs = []
-    for X in inputs:
-        H = torch.tanh(torch.mm(X, W_xh) + torch.mm(H, W_hh) + b_h)
-        Y = torch.mm(H, W_hq) + b_q
-        outputs.append(Y)
-    return torch.cat(outputs, dim=0), (H,)
-
-
-def d2l_loss(inputs, H0, W_xh, W_hh, b_h, W_hq, b_q, Y):
-    out, _ = d2l_rnn(inputs, (H0,), W_xh, W_hh, b_h, W_hq, b_q)
-    return torch.nn.functional.cross_entropy(out, Y)
+def d2l_loss(params, inputs, state, y):
+    y_hat, _ = d2l_rnn(inputs, state, params)
+    return torch.nn.functional.cross_entropy(y_hat, y)
 
 
 @pytest.mark.skipif(torch is None, reason="torch is the oracle")
-def test_torch_spelled_rnn_concatenating_its_outputs_matches_torch():
+def test_d2l_rnn_concatenating_its_outputs_matches_torch():
     r = rng(11)
-    T, V = 5, 4
-    Y = np.abs(r.normal(size=(T * B, V)))
-    args = [r.normal(size=(T, B, V)), r.normal(size=(B, H)), r.normal(size=(V, H)), r.normal(size=(H, H)),
-            r.normal(size=H), r.normal(size=(H, V)), r.normal(size=V), Y / Y.sum(axis=1, keepdims=True)]
-    tensors = [torch.tensor(a, requires_grad=True) for a in args]
-    d2l_loss(*tensors).backward()
-    for g, t in zip(symdiff.grad(d2l_loss, wrt=(2, 3, 4, 5, 6))(*args), tensors[2:7]):
+    T, V = 5, 3
+    params = [r.normal(size=s) * 0.5 for s in [(V, H), (H, H), (H,), (H, V), (V,)]]
+    inputs, state, y = r.normal(size=(T, B, V)), (r.normal(size=(B, H)),), r.integers(0, V, size=T * B)
+    tensors = [torch.tensor(p, requires_grad=True) for p in params]
+    d2l_loss(tensors, torch.tensor(inputs), (torch.tensor(state[0]),), torch.tensor(y)).backward()
+    for g, t in zip(symdiff.grad(d2l_loss)(params, inputs, state, y), tensors):
         np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
