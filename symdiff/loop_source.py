@@ -79,7 +79,7 @@ def condition(builder, test: ast.expr):
 
 def _run(builder, stmt, steps: Steps, constant: bool):
     """The loop node of a `for` or `while` statement, its results bound to the names it assigns."""
-    carried: dict = {}  # name -> its initial value (an outer array of the carried shape)
+    carried: dict = {}  # name (or (name, k): a tuple's item) -> its initial value, an outer array of its shape
     for _ in range(4):
         found = _attempt(builder, stmt, steps, carried, constant)
         if found is not None:
@@ -108,7 +108,7 @@ def _run(builder, stmt, steps: Steps, constant: bool):
     with graph.context(statement=scan.header):
         node = loop(graph, scan, steps.length, inits, sequences, [o for o, _ in closures], like)
         for i, n in enumerate(names):
-            builder.env[n] = builder._bind(n, result(graph, node, scan.final(i)), constant)
+            _set(builder.env, n, builder._bind(_label(n, "_"), result(graph, node, scan.final(i)), constant))
         for j, (n, c) in enumerate(collected.items()):
             rows = result(graph, node, scan.stacked(j), n)
             builder.env[n] = builder._bind(n, _placed(graph, c, rows, steps.length), constant) \
@@ -123,8 +123,9 @@ def _attempt(builder, stmt, steps: Steps, carried: dict, constant: bool):
     body = Body(graph, start=steps.start)
     memo: dict = {}
     env = body.imports(outer, memo)
-    params = {name: body.param(name, init.shape) for name, init in carried.items()}
-    env.update(params)
+    params = {key: body.param(_label(key, "_"), init.shape) for key, init in carried.items()}
+    for key, param in params.items():
+        _set(env, key, param)
     lists = {id(v): len(v) for v in memo.values() if isinstance(v, list)}
     dicts = {id(v): dict(v) for v in memo.values() if isinstance(v, dict) and v is not env}
     builder.graph, builder.env = body, env
@@ -182,21 +183,60 @@ def _changes(graph, body, outer, start, after, params, carried, memo, lists, sig
             continue
         if name not in outer or new is old or name in collected:
             continue
-        if not _numeric(new) or not (_numeric(old) or name in carried):
-            refuse(graph, f"`{name}` becomes {_describe(new)} in the loop, where it was {_describe(old)}",
-                   "A loop carries arrays and numbers from step to step.")
-        new = array(body, new, f"`{name}`")
-        init = carried.get(name)
-        shape = graph.dims.broadcast_shapes(new.shape, init.shape if init is not None else _shape(old))
-        if shape is None:
-            refuse(graph, f"`{name}` changes shape in the loop", "A carried value keeps its shape from step to step.")
-        if init is None or tuple(init.shape) != tuple(shape):
-            carried[name] = _initial(graph, outer[name], shape, name)
-            complete = False
-        outputs[name] = new
-    for name in carried:
-        outputs.setdefault(name, array(body, after.get(name, params.get(name)), f"`{name}`"))
-    return (body, params, outputs, collected) if complete else None
+        if _is_tuple(new) and _is_tuple(old) and len(new) == len(old):  # a tuple of carried values
+            changes = [((name, k), o, n, outer[name][k]) for k, (o, n) in enumerate(zip(old, new)) if n is not o]
+        else:
+            changes = [(name, old, new, outer[name])]
+        for key, o, n, before in changes:
+            complete &= _carry(graph, body, key, o, n, before, carried, outputs)
+    if not complete:
+        return None
+    for key in carried:
+        outputs.setdefault(key, array(body, _get(after, key, params[key]), f"`{_label(key)}`"))
+    return body, params, outputs, collected
+
+
+def _carry(graph, body, key, old, new, before, carried: dict, outputs: dict) -> bool:
+    """Record the new value of a carried name (or tuple item, `key`): False where its initial value
+    had to be added or reshaped (the body is built again)."""
+    if not _numeric(new) or not (_numeric(old) or key in carried):
+        refuse(graph, f"`{_label(key)}` becomes {_describe(new)} in the loop, where it was {_describe(old)}",
+               "A loop carries arrays and numbers (or tuples of them) from step to step.")
+    new = outputs[key] = array(body, new, f"`{_label(key)}`")
+    init = carried.get(key)
+    shape = graph.dims.broadcast_shapes(new.shape, init.shape if init is not None else _shape(old))
+    if shape is None:
+        refuse(graph, f"`{_label(key)}` changes shape in the loop", "A carried value keeps its shape from step to step.")
+    if init is not None and tuple(init.shape) == tuple(shape):
+        return True
+    carried[key] = _initial(graph, before, shape, _label(key, "_"))
+    return False
+
+
+def _is_tuple(value) -> bool:
+    return isinstance(value, tuple) and not hasattr(value, "_fields")
+
+
+def _label(key, sep: str = "") -> str:
+    """A carried name, or a tuple item's (`state[0]`, or `state_0` with `sep`)."""
+    return key if isinstance(key, str) else f"{key[0]}{sep}{key[1]}" if sep else f"{key[0]}[{key[1]}]"
+
+
+def _get(env: dict, key, default):
+    """The value of a carried name or tuple item in `env`."""
+    if isinstance(key, str):
+        return env.get(key, default)
+    items = env.get(key[0])
+    return items[key[1]] if _is_tuple(items) and key[1] < len(items) else default
+
+
+def _set(env: dict, key, value) -> None:
+    if isinstance(key, str):
+        env[key] = value
+    else:
+        items = list(env[key[0]])
+        items[key[1]] = value
+        env[key[0]] = tuple(items)
 
 
 def written(builder, name: str, container: Value, parts: tuple, value) -> Written:

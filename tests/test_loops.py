@@ -294,11 +294,28 @@ def reads_a_collected_list_in_a_loop(X, w):
     return total
 
 
-def test_rows_at_offsets_and_zipped_sequences():
+def rnn_step(x, state, W, U):
+    h, total = state
+    h = np.tanh(x @ W + h @ U)
+    return h, total + (h ** 2).sum()
+
+
+def carries_a_tuple(X, h0, W, U):
+    state = (h0, 0.0)
+    for x in X:
+        state = rnn_step(x, state, W, U)
+    h, total = state
+    return total + h.sum()
+
+
+def test_rows_at_offsets_zipped_sequences_and_tuples_of_carries():
     r = rng(9)
     assert symdiff.check_grad(rows_from_one, [r.normal(size=(5, 3)), r.normal(size=3)], wrt=(0, 1)) < 1e-5
     assert symdiff.check_grad(zipped, [r.normal(size=(4, 3)), r.normal(size=(4, 2)), r.normal(size=(3, 2))],
                               wrt=(0, 1, 2)) < 1e-5
+    for T in (0, 3):
+        args = [r.normal(size=(T, B, D)), r.normal(size=(B, H)), r.normal(size=(D, H)), r.normal(size=(H, H))]
+        assert symdiff.check_grad(carries_a_tuple, args, wrt=(0, 1, 2, 3)) < 1e-5
     assert symdiff.check_grad(reads_a_collected_list_in_a_loop, [r.normal(size=(4, 3)), r.normal(size=3)],
                               wrt=(0, 1)) < 1e-5
 
