@@ -17,6 +17,17 @@ def mlp(x, y, w1, b1, w2, b2, w3, b3):
     return binary_cross_entropy_with_logits(z, y)
 
 
+def rnn(x, y, w_xh, w_hh, b_h, w_hy, b_y):
+    """A tanh RNN over the time steps of x (T, N, D), the BCE of a readout of every hidden state.
+    `np.zeros` without a dtype, as users write it: symdiff gives constants the arguments' dtype."""
+    h = np.zeros((x.shape[1], w_hh.shape[0]))
+    loss = 0.0
+    for t in range(x.shape[0]):
+        h = np.tanh(x[t] @ w_xh + h @ w_hh + b_h)
+        loss = loss + binary_cross_entropy_with_logits(h @ w_hy + b_y, y[t])
+    return loss / x.shape[0]
+
+
 def bce_value_and_grad(z, y):
     """mean((max(z, 0) - z*y) + log1p(exp(-|z|))) and its gradient (sigmoid(z) - y)/n, stable."""
     n = z.size
@@ -44,5 +55,28 @@ def hand_mlp(x, y, w1, b1, w2, b2, w3, b3):
     return loss, (x.T @ d1, d1.sum(axis=0), h1.T @ d2, d2.sum(axis=0), h2.T @ dz, dz.sum(axis=0))
 
 
-SYMDIFF = {"linear": linear, "mlp": mlp}
-HAND = {"linear": hand_linear, "mlp": hand_mlp}
+def hand_rnn(x, y, w_xh, w_hh, b_h, w_hy, b_y):
+    """Backpropagation through time: the input projections and the readout as one matmul each, the
+    hidden states in a preallocated (T + 1, N, H) array, the backward loop over it in reverse."""
+    T, N, D = x.shape
+    H = w_hh.shape[0]
+    hs = np.empty((T + 1, N, H), dtype=x.dtype)
+    hs[0] = 0
+    xw = (x.reshape(T * N, D) @ w_xh + b_h).reshape(T, N, H)
+    for t in range(T):
+        hs[t + 1] = np.tanh(xw[t] + hs[t] @ w_hh)
+    h = hs[1:].reshape(T * N, H)
+    loss, dz = bce_value_and_grad(h @ w_hy + b_y, y.reshape(T * N, -1))  # the mean over t, n, k
+    dh_out = (dz @ w_hy.T).reshape(T, N, H)
+    da = np.empty((T, N, H), dtype=x.dtype)
+    dh = np.zeros((N, H), dtype=x.dtype)
+    for t in reversed(range(T)):
+        da[t] = (dh_out[t] + dh) * (1 - hs[t + 1] * hs[t + 1])
+        dh = da[t] @ w_hh.T
+    da = da.reshape(T * N, H)
+    return loss, (x.reshape(T * N, D).T @ da, hs[:-1].reshape(T * N, H).T @ da, da.sum(axis=0),
+                  h.T @ dz, dz.sum(axis=0))
+
+
+SYMDIFF = {"linear": linear, "mlp": mlp, "rnn": rnn}
+HAND = {"linear": hand_linear, "mlp": hand_mlp, "rnn": hand_rnn}

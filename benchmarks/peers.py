@@ -10,7 +10,12 @@ def installed(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def _torch_models() -> dict:
+class Unsupported(Exception):
+    """The peer has no spelling of this model here: reported as refused, not as a failure."""
+
+
+def _torch_models(compile_step=lambda step: step) -> dict:
+    """The models in torch; the RNN's time loop calls `compile_step(rnn_step)`."""
     import torch
     import torch.nn.functional as F
 
@@ -22,12 +27,26 @@ def _torch_models() -> dict:
         h2 = torch.tanh(h1 @ w2 + b2)
         return F.binary_cross_entropy_with_logits(h2 @ w3 + b3, y)
 
-    return {"linear": linear, "mlp": mlp}
+    def rnn_step(h, x_t, y_t, w_xh, w_hh, b_h, w_hy, b_y):
+        h = torch.tanh(x_t @ w_xh + h @ w_hh + b_h)
+        return h, F.binary_cross_entropy_with_logits(h @ w_hy + b_y, y_t)
+
+    step = compile_step(rnn_step)
+
+    def rnn(x, y, w_xh, w_hh, b_h, w_hy, b_y):
+        h = torch.zeros(x.shape[1], w_hh.shape[0], dtype=x.dtype)
+        loss = 0.0
+        for t in range(x.shape[0]):
+            h, step_loss = step(h, x[t], y[t], w_xh, w_hh, b_h, w_hy, b_y)
+            loss = loss + step_loss
+        return loss / x.shape[0]
+
+    return {"linear": linear, "mlp": mlp, "rnn": rnn}
 
 
 def _numpy_like_models(xp, mean) -> dict:
     """The models written with a numpy-like module `xp` (jax.numpy, autograd.numpy, pytensor.tensor)
-    and its `mean` (autograd's spelling divides the sum by the size)."""
+    and its `mean` (autograd's spelling divides the sum by the size); the RNN as a Python loop."""
 
     def bce(z, y):
         return mean(xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z))))
@@ -40,7 +59,15 @@ def _numpy_like_models(xp, mean) -> dict:
         h2 = xp.tanh(h1 @ w2 + b2)
         return bce(h2 @ w3 + b3, y)
 
-    return {"linear": linear, "mlp": mlp}
+    def rnn(x, y, w_xh, w_hh, b_h, w_hy, b_y):
+        h = xp.zeros((x.shape[1], w_hh.shape[0]), dtype=x.dtype)
+        loss = 0.0
+        for t in range(x.shape[0]):
+            h = xp.tanh(x[t] @ w_xh + h @ w_hh + b_h)
+            loss = loss + bce(h @ w_hy + b_y, y[t])
+        return loss / x.shape[0]
+
+    return {"linear": linear, "mlp": mlp, "rnn": rnn, "bce": bce}
 
 
 def _torch_call(model, inputs):
@@ -62,6 +89,22 @@ def prepare_torch(workload, inputs):
     return _torch_call(_torch_models()[workload.model], inputs)
 
 
+def _jax_scan_rnn(jax, jnp, bce):
+    """The RNN as JAX users write it: the time loop as `lax.scan` over (x, y), the state carried."""
+
+    def rnn(x, y, w_xh, w_hh, b_h, w_hy, b_y):
+        def step(h, xy):
+            x_t, y_t = xy
+            h = jnp.tanh(x_t @ w_xh + h @ w_hh + b_h)
+            return h, bce(h @ w_hy + b_y, y_t)
+
+        h0 = jnp.zeros((x.shape[1], w_hh.shape[0]), dtype=x.dtype)
+        _, losses = jax.lax.scan(step, h0, (x, y))
+        return jnp.mean(losses)
+
+    return rnn
+
+
 def prepare_jax(workload, inputs):
     """`jax.jit(jax.value_and_grad(f))` with float64 enabled, blocking until the result is ready."""
     import jax
@@ -69,7 +112,8 @@ def prepare_jax(workload, inputs):
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
 
-    model = _numpy_like_models(jnp, jnp.mean)[workload.model]
+    models = _numpy_like_models(jnp, jnp.mean)
+    model = _jax_scan_rnn(jax, jnp, models["bce"]) if workload.model == "rnn" else models[workload.model]
     fn = jax.jit(jax.value_and_grad(model, argnums=tuple(range(2, len(inputs)))))
     arrays = [jnp.asarray(a) for a in inputs]
     return lambda: jax.block_until_ready(fn(*arrays))
@@ -87,15 +131,20 @@ def prepare_autograd(workload, inputs):
 
 def prepare_torch_compile(workload, inputs):
     """`torch.compile` (Inductor, CPU) of the model; forward and backward graphs compiled on the
-    first call, which is why it is left out of `--quick` runs."""
+    first call, which is why it is left out of `--quick` runs. For the RNN, of its step: the whole
+    loop, unrolled over 100 steps, compiled for more than 8 minutes on this machine."""
     import torch
 
+    if workload.model == "rnn":
+        return _torch_call(_torch_models(torch.compile)["rnn"], inputs)
     return _torch_call(torch.compile(_torch_models()[workload.model]), inputs)
 
 
 def prepare_pytensor(workload, inputs):
     """PyTensor (Theano's successor): the symbolic graph, `pytensor.grad`, one compiled function
     returning the value and the gradients (its default C backend)."""
+    if workload.model == "rnn":
+        raise Unsupported("no PyTensor spelling of the RNN here (it needs pytensor.scan)")
     import pytensor
     import pytensor.tensor as pt
 

@@ -10,9 +10,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from symdiff import SymdiffError
+
 from . import compile_cost, environment as machine, report
 from .chart import chart
 from .contenders import BY_KEY, check, peak_memory
+from .peers import Unsupported
 from .timing import DEFAULT, QUICK, Method, interleave
 from .workloads import DTYPES, KEYS, Workload, workloads
 
@@ -40,7 +43,9 @@ class Steps:
 
 def run_workload(workload: Workload, contenders, method: Method, steps: Steps) -> dict:
     """Prepare and check each contender (hand-written numpy first: the reference), then time the
-    ones that passed; for C also a bare `x @ w`. A peer's import is not part of its first call."""
+    ones that passed; for C also a bare `x @ w`. A peer's import is not part of its first call. A
+    contender that cannot compile the model (a SymdiffError, a peer without its spelling) is
+    reported as refused, with the reason, not as a failure."""
     inputs = workload.inputs()
     entries, calls, reference = {}, {}, None
     for contender in contenders:
@@ -55,6 +60,10 @@ def run_workload(workload: Workload, contenders, method: Method, steps: Steps) -
         try:
             call = contender.prepare(workload, inputs)
             result = call()
+        except (SymdiffError, Unsupported) as exc:
+            entry.update(status="refused", error=getattr(exc, "message", None) or str(exc))
+            progress(f"    {workload.name}: {contender.label} refused: {entry['error']}")
+            continue
         except Exception as exc:  # a peer or symdiff failing is a finding, not a crash
             problems = [f"{type(exc).__name__}: {exc}"]
         else:
@@ -103,7 +112,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                "  python -m benchmarks --chart benchmarks/results/latest.json")
     parser.add_argument("--quick", action="store_true",
                         help="every code path in seconds: small sizes, few repetitions")
-    parser.add_argument("--workloads", default="A,B,C,D,E", help="comma-separated, from A,B,C,D,E (default: all)")
+    parser.add_argument("--workloads", default="A,B,C,D,E,F", help="comma-separated, from A,B,C,D,E,F (default: all)")
     parser.add_argument("--dtypes", default=",".join(DTYPES), help="comma-separated (default: float32,float64)")
     parser.add_argument("--contenders", default=",".join(BY_KEY),
                         help=f"comma-separated, from {','.join(BY_KEY)} (numpy, the reference, always runs)")

@@ -1,4 +1,4 @@
-"""The benchmark's workloads A-D: a model, its parameters' shapes, the sizes and the dtype."""
+"""The benchmark's workloads A-D and F: a model, its parameters' shapes, the sizes and the dtype."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +8,8 @@ import numpy as np
 LINEAR = {"x": ("N", "D"), "y": ("N", "K"), "w": ("D", "K"), "b": ("K",)}
 MLP = {"x": ("N", "D"), "y": ("N", "K"), "w1": ("D", "H"), "b1": ("H",), "w2": ("H", "H"), "b2": ("H",),
        "w3": ("H", "K"), "b3": ("K",)}
+RNN = {"x": ("T", "N", "D"), "y": ("T", "N", "K"), "w_xh": ("D", "H"), "w_hh": ("H", "H"), "b_h": ("H",),
+       "w_hy": ("H", "K"), "b_y": ("K",)}
 
 
 @dataclass(frozen=True)
@@ -16,7 +18,7 @@ class Workload:
 
     key: str  # "A", "B", ...
     title: str
-    model: str  # "linear" or "mlp"
+    model: str  # "linear", "mlp" or "rnn"
     shapes: dict  # parameter -> dimension names, in argument order
     sizes: dict  # dimension name -> size
     dtype: str
@@ -66,6 +68,8 @@ _SPECS = {  # key -> (title, model, shapes, full sizes, quick sizes)
     "B": ("logistic regression", "linear", LINEAR, {"N": 256, "D": 784, "K": 10}, {"N": 16, "D": 32, "K": 10}),
     "C": ("large linear", "linear", LINEAR, {"N": 4096, "D": 1024, "K": 1024}, {"N": 128, "D": 64, "K": 64}),
     "D": ("MLP tanh", "mlp", MLP, {"N": 256, "D": 784, "H": 512, "K": 10}, {"N": 16, "D": 32, "H": 16, "K": 10}),
+    "F": ("RNN tanh", "rnn", RNN, {"T": 100, "N": 32, "D": 64, "H": 128, "K": 10},
+          {"T": 5, "N": 4, "D": 8, "H": 16, "K": 3}),
 }
 KEYS = tuple(_SPECS)
 DTYPES = ("float32", "float64")

@@ -22,6 +22,7 @@ from .differentiate import backward
 from .errors import InputTypeError, Location, SymdiffError, WrtError, api_boundary
 from .export import DEFAULT_KINDS, export_source, write_atomically
 from .ir import Graph
+from .names import unnamed_dim
 from .optimize import stabilize
 from .outside import signature_of
 from .parse import parse
@@ -187,7 +188,7 @@ def _call_shapes(source: FunctionSource, params: list[str], arrays: list[np.ndar
             names = [None] * a.ndim
         shapes[p] = tuple(
             sp.Integer(name) if isinstance(name, int)
-            else dims.symbol(name or f"_{p}_{axis}", hint=size, flexible=True)
+            else dims.symbol(name or unnamed_dim(p, axis), seen=size, flexible=True)
             for axis, (size, name) in enumerate(zip(a.shape, names))
         )
     return shapes

@@ -60,7 +60,7 @@ def align(dot: Value, ndim: int, nb: int) -> Value:
 
 def elementwise_jvp(tangents: dict, ans: Value, definition: sp.Expr, nb: int) -> Value | None:
     """sum_i d(definition)/d(operand_i) * tangent_i, each partial read from SymPy."""
-    from .primitives_linalg import structured, structured_scale  # (built on this module)
+    from .primitives.einsums import structured, structured_scale  # (built on this module)
 
     graph = ans.graph
     total = None

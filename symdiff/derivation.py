@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from . import emit
+from . import emit, names
 from .differentiate import backward, forward
 from .errors import InputTypeError, NonScalarOutputError
 from .ir import Graph, Value, array_op
 from .primitives import Full
-from .primitives_linalg import identity_seed
+from .primitives.einsums import identity_seed
 from .optimize import schedule
 from .printing import math
 from .shapes import format_shape
@@ -104,8 +104,7 @@ class Derivation:
 
     def _param(self, name: str, shape: tuple) -> sp.Symbol:
         """A new parameter (a tangent or cotangent input) with a name no other parameter has."""
-        taken = {str(s) for s in self.graph.params}
-        unique = next(n for n in (name, *(f"{name}{i}" for i in range(1, 100))) if n not in taken)
+        unique = names.Namer({str(s) for s in self.graph.params}, reserved=())(name)
         return self.graph.param(unique, shape).symbol
 
     def _exact(self, dot: Value | None, shape: tuple, like: sp.Symbol) -> sp.Symbol:
@@ -116,7 +115,7 @@ class Derivation:
 
     def _jacobian_block(self, of: sp.Symbol, w: sp.Symbol, name: str) -> sp.Symbol:
         """d(of)/d(w) with shape of.shape + w.shape, by one forward sweep seeded with an identity (kept
-        as a product of identity factors, which the forward rules contract away: see primitives_linalg)."""
+        as a product of identity factors, which the forward rules contract away: see primitives.einsums)."""
         graph = self.graph
         shape_w = graph[w].shape
         seed = identity_seed(graph.value(w)) if shape_w else graph.const(1)
@@ -157,31 +156,31 @@ class Derivation:
     @functools.cached_property
     def _tangent_params(self) -> dict:
         """One tangent input per `wrt` parameter (`w_dot`), shared by jvp and hvp."""
-        return {w: self._param(f"{n}_dot", self.graph[w].shape) for n, w in zip(self.wrt.names, self._wrt_symbols())}
+        return {w: self._param(names.tangent(n), self.graph[w].shape) for n, w in zip(self.wrt.names, self._wrt_symbols())}
 
     def _build_jvp(self):
         tangents = self._tangent_params
         dot = forward(self.graph, {w: self.graph.value(t) for w, t in tangents.items()}, [self.output])[self.output]
         out = self._exact(dot, self.graph[self.output].shape, self._wrt_symbols()[0])
-        return Built(tuple(tangents.values()), (self.output, self.graph.value(out).named(f"{self.name}_dot").symbol))
+        return Built(tuple(tangents.values()), (self.output, self.graph.value(out).named(names.tangent(self.name)).symbol))
 
     def _build_jacobian(self):
         if not self.graph[self.output].shape:
             return Built((), self._grad_tuple())
-        blocks = (self._jacobian_block(self.output, w, f"jac_{n}") for n, w in zip(self.wrt.names, self._wrt_symbols()))
+        blocks = (self._jacobian_block(self.output, w, names.jacobian(n)) for n, w in zip(self.wrt.names, self._wrt_symbols()))
         return Built((), self.wrt.pack(tuple(blocks)))
 
     def _build_hessian(self):
-        names, symbols = self.wrt.names, self._wrt_symbols()
-        blocks = tuple(tuple(self._jacobian_block(self.grads[a], w, f"hess_{a}" if a == b else f"hess_{a}_{b}")
-                             for b, w in zip(names, symbols)) for a in names)
+        wrt, symbols = self.wrt.names, self._wrt_symbols()
+        blocks = tuple(tuple(self._jacobian_block(self.grads[a], w, names.hessian(a, b))
+                             for b, w in zip(wrt, symbols)) for a in wrt)
         return Built((), blocks[0][0] if self.wrt.single else blocks)
 
     def _build_hvp(self):
         tangents = self._tangent_params
         grads = [self.grads[n] for n in self.wrt.names]
         dots = forward(self.graph, {w: self.graph.value(t) for w, t in tangents.items()}, grads)
-        results = tuple(self.graph.value(self._exact(dots[g], self.graph[w].shape, w)).named(f"hvp_{n}").symbol
+        results = tuple(self.graph.value(self._exact(dots[g], self.graph[w].shape, w)).named(names.hvp(n)).symbol
                         for n, g, w in zip(self.wrt.names, grads, self._wrt_symbols()))
         return Built(tuple(tangents.values()), self.wrt.pack(results))
 
@@ -222,12 +221,8 @@ class Derivation:
 
     def display_names(self) -> dict:
         """A readable, unique name per node (h, h1, ... as in the generated code)."""
-        names, taken = {}, set()
-        for s, n in self.graph.nodes.items():
-            base = n.name or n.hint
-            names[s] = next(f"{base}{i or ''}" for i in range(len(taken) + 1) if f"{base}{i or ''}" not in taken)
-            taken.add(names[s])
-        return names
+        fresh = names.Namer(reserved=())
+        return {s: fresh(n.name or n.stem) for s, n in self.graph.nodes.items()}
 
     def gradient_formulas(self, names: dict | None = None) -> dict[str, str]:
         """Each gradient as math: in terms of the parameters when short, else of the named values."""
@@ -272,7 +267,7 @@ class Derivation:
 
     def _docstring(self, kind: str) -> str:
         wrt = ", ".join(self.wrt.names)
-        dots = ", ".join(f"{n}_dot" for n in self.wrt.names)
+        dots = ", ".join(names.tangent(n) for n in self.wrt.names)
         what = {
             "value": f"The value of `{self.name}`.",
             "grad": f"Gradient of `{self.name}` with respect to {wrt}.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import loop_rules
+from . import loop_rules, names
 from .calculus import elementwise_jvp, elementwise_vjp
 from .ir import Graph, Value, array_op
 from .loops import Loop, LoopResult
@@ -32,7 +32,7 @@ def backward(graph: Graph, output: sp.Symbol, wrt: list[sp.Symbol], seed: Value)
         where = producer.get(w)
         with graph.context(statement=where, grad_of=where):
             g = full(cotangents.get(w, graph.const(0)), graph.value(w))
-            name = f"d{graph[w].name}"
+            name = names.adjoint(graph[w].name)
             if graph.needs_copy(g.symbol) or any(r.expr == g.symbol for r in result.values()):
                 # never alias an input or another output
                 g = array_op(graph, Copy(g.symbol, sp.Integer(len(result))), g.shape, g.label)
@@ -58,7 +58,7 @@ def sweep(graph: Graph, seeds: dict, wrt) -> tuple[dict, dict]:
         elif graph.node_symbols(g.expr) and g.expr not in graph:
             where = producer.get(symbol, node.statement)
             with graph.context(statement=where, location=where, grad_of=where):
-                g = g.named(f"d{node.name}") if node.name else graph.value(graph.add(g.expr, g.shape, hint=f"d{node.hint}"))
+                g = g.named(names.adjoint(node.name)) if node.name else graph.value(graph.add(g.expr, g.shape, stem=names.adjoint(node.stem)))
             cotangents[symbol] = g
         with graph.context(statement=node.statement, location=node.statement, grad_of=node.statement):
             ans = graph.value(symbol)
@@ -123,7 +123,7 @@ def forward(graph: Graph, seeds: dict[sp.Symbol, Value], targets: list[sp.Symbol
             tangents[symbol] = dot
         elif dot is not None:
             if graph.node_symbols(dot.expr) and dot.expr not in graph and node.name:
-                dot = dot.named(f"{node.name}_dot")
+                dot = dot.named(names.tangent(node.name))
             tangents[symbol] = dot
     return {t: tangents.get(t) for t in targets}
 

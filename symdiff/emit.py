@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import copy
 import hashlib
-import keyword
 import linecache
 import os
 import re
@@ -22,6 +21,7 @@ from . import array_api as standard
 from . import emit_loops
 from .ir import ArrayOp, is_boolean
 from .loops import Loop, LoopResult
+from .names import Namer
 from .ops.elementwise import NUMPY_FUNCTIONS
 from .optimize import Program
 from .printing import ordered_terms
@@ -42,7 +42,6 @@ _COMPARE = {
     sp.Unequality: ast.NotEq,
 }
 _LOGIC = {sp.And: ast.BitAnd, sp.Or: ast.BitOr}
-_RESERVED = {"np"} | set(keyword.kwlist)
 
 
 def _np(attr: str) -> ast.expr:
@@ -374,27 +373,10 @@ def _used_dims(program: Program) -> set:
     return used
 
 
-class _Names:
-    """Unique, readable Python identifiers."""
-
-    def __init__(self, taken):
-        self.taken = set(taken) | _RESERVED
-
-    def __call__(self, hint: str) -> str:
-        base = re.sub(r"\W", "_", hint) or "t"
-        if base[0].isdigit():
-            base = "_" + base
-        name, i = base, 1
-        while name in self.taken:
-            name, i = f"{base}{i}", i + 1
-        self.taken.add(name)
-        return name
-
-
 def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef:
     """The `def` computing `program`."""
     params = [str(p) for p in program.params]
-    fresh = _Names(params)
+    fresh = Namer(params)
     names: dict = {p: str(p) for p in program.params}
     dims = sorted({s for shape in program.shapes.values() for d in shape for s in d.free_symbols},
                   key=sp.default_sort_key)

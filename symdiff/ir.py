@@ -13,14 +13,14 @@ needs them materialized. A definition seen twice is one node.
 from __future__ import annotations
 
 import contextlib
-from collections import Counter
 from dataclasses import dataclass
 
 import sympy as sp
 
-from .errors import Location, ShapeError, UnsupportedSyntaxError
 from sympy.core.symbol import Str
 
+from . import names
+from .errors import Location, ShapeError, UnsupportedSyntaxError
 from .scalar import real_forms, stop_gradient
 from .shapes import Dims, Shape, format_shape
 
@@ -101,7 +101,7 @@ class ArrayOp(sp.Function):
         raise NotImplementedError(f"{type(self).__name__} has no forward rule")
 
     @classmethod
-    def build(cls, *args, label: str | None = None, hint: str = "t") -> Value:
+    def build(cls, *args, label: str | None = None, stem: str = names.ANONYMOUS) -> Value:
         """The node computing this operation on `args` (its operand `Value`s, then its static
         parameters as Python values), with the shape its rule gives."""
         operands, static = args[: cls._arity(args)], args[cls._arity(args):]
@@ -109,7 +109,7 @@ class ArrayOp(sp.Function):
         shape = tuple(sp.sympify(d) for d in cls.shape(graph.dims, *(v.shape for v in operands), *static))
         op = cls(*(v.symbol for v in operands), *(to_static(s) for s in static))
         label = label or f"{cls.__name__.lower()}({', '.join(v.label for v in operands)})"
-        return array_op(graph, op, shape, label, hint)
+        return array_op(graph, op, shape, label, stem)
 
     def _sympystr(self, printer):
         args = [printer.doprint(a) for a in self.operands]
@@ -125,7 +125,7 @@ class Node:
     name: str | None = None  # the user's name for the value, if it has one
     statement: Location | None = None  # the source statement the node comes from
     grad_of: Location | None = None  # for backward nodes: the statement they differentiate
-    hint: str = "t"  # what an anonymous node holds, for naming it
+    stem: str = names.ANONYMOUS  # what an anonymous node holds, for naming it (see `names`)
 
     @property
     def is_param(self) -> bool:
@@ -144,7 +144,7 @@ class Graph:
         self.nodes: dict[sp.Symbol, Node] = {}
         self.params: list[sp.Symbol] = []
         self._by_definition: dict[sp.Expr, sp.Symbol] = {}
-        self._symbol_names: Counter = Counter()
+        self._names = names.Namer(reserved=())  # of node symbols (parameters keep theirs)
         self.statement: Location | None = None  # provenance of new nodes
         self.location: Location | None = None  # construct being built, for error messages
         self.grad_of: Location | None = None
@@ -171,14 +171,9 @@ class Graph:
             for k, v in saved.items():
                 setattr(self, k, v)
 
-    def _new_symbol(self, hint: str) -> sp.Symbol:
-        """A symbol no node has yet (`z`, `z_1`...: SymPy takes equal names for the same symbol)."""
-        while True:
-            n = self._symbol_names[hint]
-            self._symbol_names[hint] += 1
-            symbol = sp.Symbol(hint if n == 0 else f"{hint}_{n}", real=True)
-            if symbol not in self.nodes:
-                return symbol
+    def _new_symbol(self, stem: str) -> sp.Symbol:
+        """A symbol no node has yet (SymPy takes equal names for the same symbol)."""
+        return sp.Symbol(self._names(stem), real=True)
 
     def param(self, name: str, shape: Shape) -> Value:
         symbol = self._new_symbol(name)
@@ -186,18 +181,19 @@ class Graph:
         self.params.append(symbol)
         return Value(self, symbol, tuple(shape), name)
 
-    def add(self, definition: sp.Expr, shape: Shape, name: str | None = None, hint: str = "t") -> sp.Symbol:
+    def add(self, definition: sp.Expr, shape: Shape, name: str | None = None,
+            stem: str = names.ANONYMOUS) -> sp.Symbol:
         """The node defined by `definition`, created unless it exists (an anonymous one takes `name`)."""
         existing = definition if definition in self.nodes else self._by_definition.get(definition)
         if existing is not None:
             node = self.nodes[existing]
             if node.name is None and name is not None:
                 node.name = name
-            if node.hint == "t":
-                node.hint = hint
+            if node.stem == names.ANONYMOUS:
+                node.stem = stem
             return existing
-        symbol = self._new_symbol(name or hint)
-        self.nodes[symbol] = Node(symbol, definition, tuple(shape), name, self.statement, self.grad_of, hint)
+        symbol = self._new_symbol(name or stem)
+        self.nodes[symbol] = Node(symbol, definition, tuple(shape), name, self.statement, self.grad_of, stem)
         self._by_definition[definition] = symbol
         return symbol
 
@@ -254,9 +250,6 @@ class Graph:
         return ShapeError(message, location=self.location, hint=hint)
 
 
-_HINTS = {"exp": "e", "sigmoid": "sig", "tanh": "th", "log": "log", "softplus": "sp", "relu": "r"}
-
-
 class Value:
     """A handle on an array being built: a node symbol, or a lazy elementwise expression over nodes."""
 
@@ -284,7 +277,7 @@ class Value:
     @property
     def symbol(self) -> sp.Symbol:
         """The node holding this value (created if the value is a lazy expression)."""
-        return self.graph.add(self.expr, self.shape, hint=_HINTS.get(type(self.expr).__name__, "t"))
+        return self.graph.add(self.expr, self.shape, stem=names.node_stem(self.expr))
 
     @property
     def is_mask(self) -> bool:
@@ -355,8 +348,8 @@ class Value:
         perm = tuple(perm)
         if perm == tuple(range(self.ndim)):
             return self
-        if P.PL.structured(self):
-            return P.PL.structured_transpose(self, perm)
+        if P.structured(self):
+            return P.structured_transpose(self, perm)
         node = self.graph.nodes.get(self.expr)
         if node is not None and isinstance(node.definition, P.Transpose):  # compose permutations
             inner = node.definition.static[0]
@@ -368,13 +361,13 @@ class Value:
         axes = normalize_axes(self.graph, axis, self.ndim)
         if not axes:
             return self
-        if not keepdims and P.PL.structured(self):
-            return P.PL.structured_sum(self, axes)
-        return P.ReduceSum.build(self, axes, bool(keepdims), label=f"sum({self.label})", hint="total")
+        if not keepdims and P.structured(self):
+            return P.structured_sum(self, axes)
+        return P.ReduceSum.build(self, axes, bool(keepdims), label=f"sum({self.label})", stem="total")
 
     def max_shift(self, axes: tuple[int, ...]) -> Value:
         """max over `axes` (kept as size 1), treated as a constant: the stabilizing shift of softmax."""
-        m = P.ReduceMax.build(self, tuple(axes), True, label=f"max({self.label})", hint="shift")
+        m = P.ReduceMax.build(self, tuple(axes), True, label=f"max({self.label})", stem="shift")
         return m.apply(stop_gradient, label=m.label)
 
     def expand_dims(self, axes: tuple[int, ...]) -> Value:
@@ -418,9 +411,9 @@ def _finite(graph: Graph, expr: sp.Expr) -> sp.Expr:
     return expr
 
 
-def array_op(graph: Graph, op: ArrayOp, shape: Shape, label: str, hint: str = "t") -> Value:
+def array_op(graph: Graph, op: ArrayOp, shape: Shape, label: str, stem: str = names.ANONYMOUS) -> Value:
     """The node computing `op`, as a value."""
-    return Value(graph, graph.add(op, shape, hint=hint), shape, label)
+    return Value(graph, graph.add(op, shape, stem=stem), shape, label)
 
 
 def elementwise(fn, *values: Value, label: str | None = None) -> Value:

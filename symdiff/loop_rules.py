@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from . import names
 from .errors import UnsupportedSyntaxError
-from .indexing import scatter, subscript
+from .indexing import subscript
+from .primitives.subscripts import scatter
 from .loops import Scan, loop, result
 from .primitives import full
 
@@ -70,7 +72,7 @@ def vjp(graph, node, cotangents: dict, active: set, sweep, depends_on):
     carries, back_inits = [], []
     for i in carried:
         p, out = scan.carries[i]
-        dc = body.param(f"d{body[p].name}", body[p].shape)
+        dc = body.param(names.adjoint(body[p].name), body[p].shape)
         seed(out, dc)
         g = got.get(scan.final(i))
         back_inits.append(full(g if g is not None else graph.const(0), graph.value(inits[i])).symbol)
@@ -81,19 +83,19 @@ def vjp(graph, node, cotangents: dict, active: set, sweep, depends_on):
     for j, y in enumerate(scan.collected):
         if scan.stacked(j) in got:
             g = full(got[scan.stacked(j)], graph.value(scan.results[scan.stacked(j)]))
-            stream(g.symbol, f"d{body[y].name or 'y'}", body[y].shape, 0, y)
+            stream(g.symbol, names.adjoint(body[y].name or "y"), body[y].shape, 0, y)
     cots, _ = sweep(body, seeds, list(known | {scan.carries[i][0] for i in carried}))
 
     carries = [(dc, _exact(body, cots.get(scan.carries[i][0]), scan.carries[i][0] if scan.carries[i][0] in cots else dc).symbol)
                for (dc, _), i in zip(carries, carried)]  # zeros like the cotangent itself where the body does not read a carry
     accumulated = [(p, o) for p, o in zip(scan.closures, closures) if o in active]
     for p, o in accumulated:
-        acc = body.param(f"d{body[p].name}", body[p].shape)
-        new = acc if cots.get(p) is None else (acc + _exact(body, cots[p], p)).named(f"d{body[p].name}")
+        acc = body.param(names.adjoint(body[p].name), body[p].shape)
+        new = acc if cots.get(p) is None else (acc + _exact(body, cots[p], p)).named(names.adjoint(body[p].name))
         carries.append((acc.symbol, new.symbol))
         back_inits.append(full(graph.const(0), graph.value(o)).symbol)
     placed = [(p, pos, off) for p, pos, off in scan.slices if sequences[pos] in active and cots.get(p) is not None]
-    collected = [_exact(body, cots[p], p).named(f"d{body[p].name}").symbol for p, _, _ in placed]
+    collected = [_exact(body, cots[p], p).named(names.adjoint(body[p].name)).symbol for p, _, _ in placed]
 
     stored = {}
     for i, (p, out) in enumerate(scan.carries):  # a step's outgoing carries are read from the trajectory
@@ -145,16 +147,16 @@ def jvp(graph, node, dots: list, nb: int, forward, depends_on) -> dict:
     slices, tangent_closures = list(scan.slices), []
     for p, pos, off in scan.slices:
         if dots[k + pos] is not None:
-            seeds[p] = body.param(f"{body[p].name}_dot", body[p].shape)
+            seeds[p] = body.param(names.tangent(body[p].name), body[p].shape)
             slices.append((seeds[p].symbol, seqs(dots[k + pos].symbol), off))
     for p, d in zip(scan.closures, dots[k + m:]):
         if d is not None:
-            seeds[p] = body.param(f"{body[p].name}_dot", body[p].shape)
+            seeds[p] = body.param(names.tangent(body[p].name), body[p].shape)
             tangent_closures.append((seeds[p].symbol, d.symbol))
     carried = _active_carries(body, scan, [i for i in range(k) if dots[i] is not None], set(seeds), depends_on)
     for i in carried:
         p = scan.carries[i][0]
-        seeds[p] = body.param(f"{body[p].name}_dot", body[p].shape)
+        seeds[p] = body.param(names.tangent(body[p].name), body[p].shape)
     targets = [scan.carries[i][1] for i in carried] + list(scan.collected)
     tangents = forward(body, seeds, targets)
     carries = list(scan.carries) + [(seeds[scan.carries[i][0]].symbol, _exact(body, tangents[scan.carries[i][1]],

@@ -17,6 +17,7 @@ from .ir import Value
 from .loops import Body, Scan, loop, result
 from .ops import array
 from .primitives import Full
+from .primitives.subscripts import IndexUpdate
 from .errors import SymdiffError
 from .static import LOOPS_HINT, MAX_UNROLL, Collected, Steps, Written, refuse
 from .static import steps as static_steps
@@ -259,7 +260,7 @@ def _placed(graph, write: Written, rows: Value, length) -> Value:
     before = graph.value(write.outer)
     if write.offset == 0 and sp.expand(graph.dims.find(before.shape[0]) - graph.dims.find(length)) == 0:
         return rows
-    return indexing.IndexUpdate.build(before, rows, ((write.offset, write.offset + length, None),), None,
+    return IndexUpdate.build(before, rows, ((write.offset, write.offset + length, None),), None,
                                       label=before.label)
 
 
@@ -282,7 +283,7 @@ def _initial(graph, value, shape, name: str) -> Value:
         return value if tuple(value.shape) == tuple(shape) else value.broadcast_to(shape)
     like = next(p for p in graph.params if p not in graph.index_params)
     number = sp.Integer(int(value.expr)) if value.expr.is_Float and float(value.expr).is_integer() else value.expr
-    return Full.build(graph.value(like), tuple(shape), number, label=name, hint=name)
+    return Full.build(graph.value(like), tuple(shape), number, label=name, stem=name)
 
 
 def _target_names(target: ast.expr, n: int) -> list[str]:

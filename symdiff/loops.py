@@ -12,11 +12,11 @@ the order of the steps' indices), which reverse mode reads. One derivation serve
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from dataclasses import dataclass
 
 import sympy as sp
 
+from . import names
 from .errors import Location, UnsupportedSyntaxError
 from .ir import ArrayOp, Graph, Value, array_op
 
@@ -39,7 +39,7 @@ class Body(Graph):
         new.nodes = {s: dataclasses.replace(n) for s, n in self.nodes.items()}
         new.params = list(self.params)
         new._by_definition = dict(self._by_definition)
-        new._symbol_names = Counter(self._symbol_names)
+        new._names = names.Namer(self._names.taken, reserved=())
         new.subgraphs = list(self.subgraphs)
         new.index_params = set(self.index_params)
         new.index, new.closures, new.rows = self.index, dict(self.closures), dict(self.rows)
@@ -75,7 +75,7 @@ class Body(Graph):
         """The parameter reading the outer node `outer`."""
         if outer not in self.closures:
             node = self.outer[outer]
-            self.closures[outer] = self.param(node.name or node.hint, node.shape).symbol
+            self.closures[outer] = self.param(node.name or node.stem, node.shape).symbol
         return self.closures[outer]
 
     def row(self, outer: sp.Symbol, offset, name: str) -> Value:
@@ -257,7 +257,7 @@ def _loop_name(scan: Scan) -> str:
 def loop(graph: Graph, scan: Scan, length, inits: list, sequences: list, closures: list, like) -> sp.Symbol:
     """The node running `scan` for `length` steps (operands are outer symbols)."""
     op = Loop(*inits, *sequences, *closures, like, _Ref(scan), sp.sympify(length))
-    return array_op(graph, op, (), "loop", hint="loop").symbol
+    return array_op(graph, op, (), "loop", stem="loop").symbol
 
 
 def result(graph: Graph, loop_symbol: sp.Symbol, index: int, name: str | None = None) -> Value:
@@ -267,7 +267,7 @@ def result(graph: Graph, loop_symbol: sp.Symbol, index: int, name: str | None = 
     kind, i = scan.kind(index)
     body = scan.body
     if kind == "steps":
-        value = array_op(graph, LoopResult(loop_symbol, sp.Integer(index)), (), "steps", hint="steps")
+        value = array_op(graph, LoopResult(loop_symbol, sp.Integer(index)), (), "steps", stem="steps")
         scan.results[index] = value.symbol
         return value
     if kind == "final":
@@ -279,6 +279,6 @@ def result(graph: Graph, loop_symbol: sp.Symbol, index: int, name: str | None = 
     held = body[scan.carries[i][0] if kind != "stacked" else scan.collected[i]].name
     name = name or (f"{held}s" if kind == "trajectory" and held else held)
     value = array_op(graph, LoopResult(loop_symbol, sp.Integer(index)), graph.dims.resolve(shape),
-                     name or "loop", hint=name or "t")
+                     name or "loop", stem=name or "t")
     scan.results[index] = value.symbol
     return value

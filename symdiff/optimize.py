@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from . import names
 from .errors import Location
 from .ir import ArrayOp, Graph
 from .loops import Loop, LoopResult
@@ -159,23 +160,11 @@ def _fresh_outputs(graph: Graph, returns):
         node = graph[symbol]
         if symbol in seen or graph.needs_copy(symbol):
             with graph.context(statement=None, grad_of=node.grad_of):
-                symbol = graph.add(Copy(symbol, sp.Integer(len(seen))), node.shape, name=node.name, hint="out")
+                symbol = graph.add(Copy(symbol, sp.Integer(len(seen))), node.shape, name=node.name, stem="out")
         seen.add(symbol)
         return symbol
 
     return fresh(returns)
-
-
-_FUNCTION_NAMES = {"exp": "exp", "absolute": "abs", "log": "log", "log1p": "log1p", "tanh": "tanh"}
-
-
-def _temp_name(expr: sp.Expr, subject) -> str:
-    """A short name saying what a common subexpression holds: `exp_z`, `scale`, `t`."""
-    symbols = [s for s in expr.free_symbols if not s.is_integer]
-    if not symbols:
-        return "scale"
-    base = _FUNCTION_NAMES.get(expr.func.__name__.lower()) if isinstance(expr, sp.Function) else None
-    return f"{base}_{subject(expr)}" if base else "t"
 
 
 def _live(graph: Graph, outputs) -> list:
@@ -277,7 +266,7 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
         else a computed value, else a parameter."""
         symbols = sorted((s for s in expr.free_symbols if not s.is_integer), key=sp.default_sort_key)
         ranked = sorted(symbols, key=lambda s: (s not in temps, s in graph.nodes and graph[s].is_param))
-        return name_of(ranked[0]) if ranked else "t"
+        return name_of(ranked[0]) if ranked else names.ANONYMOUS
 
     statements: list[Statement] = []
     done: set = set()
@@ -285,7 +274,7 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
     def name_of(s) -> str:
         if s in sigmoids:
             return "sig"
-        return _temp_name(temps[s], subject) if s in temps else graph[s].name or graph[s].hint
+        return names.temporary(temps[s], subject) if s in temps else graph[s].name or graph[s].stem
 
     def emit(s, grad_of):
         done.add(s)

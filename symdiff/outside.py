@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .static import Function, Outside
-from .trees import identifier
+from .names import identifier, unnamed_dim
 
 
 def signature_of(value):
@@ -60,7 +60,7 @@ class Inputs:
             if isinstance(live, np.generic):
                 value = live.item()
             else:
-                shape = tuple(graph.dims.symbol(f"_{label}_{axis}", hint=n, flexible=True)
+                shape = tuple(graph.dims.symbol(unnamed_dim(label, axis), seen=n, flexible=True)
                               for axis, n in enumerate(live.shape))
                 value = graph.param(label, shape)
                 self.externals.append((fetch, value.symbol))

@@ -6,7 +6,7 @@ expression of them (`N*D` after a reshape, `N + M` after a concatenation, `N - 1
 A symbol may be bound to an expression (a flexible `K` found equal to `N*D`). Dimensions
 named by the user (`derive(shapes=...)`, annotations) are *rigid*: two different names are two sizes
 that may differ, so numpy broadcasting between them is refused at derive time. Dimensions read off
-a call's arguments are *flexible*: they carry the size seen (a hint) and unify with any dimension of
+a call's arguments are *flexible*: they carry the size seen and unify with any dimension of
 the same size, or become a literal 1 where numpy would broadcast them.
 """
 from __future__ import annotations
@@ -25,17 +25,17 @@ class Dims:
 
     def __init__(self):
         self._parent: dict[sp.Symbol, sp.Expr] = {}
-        self._hint: dict[sp.Symbol, int] = {}
+        self._seen: dict[sp.Symbol, int] = {}
         self._flexible: set[sp.Symbol] = set()
         self._order: dict[sp.Symbol, int] = {}
 
-    def symbol(self, name: str, *, hint: int | None = None, flexible: bool = False) -> sp.Symbol:
-        """The dimension called `name` (the same symbol for the same name)."""
+    def symbol(self, name: str, *, seen: int | None = None, flexible: bool = False) -> sp.Symbol:
+        """The dimension called `name` (the same symbol for the same name), of the size `seen` if known."""
         sym = dim_symbol(name)
         if sym not in self._order:
             self._order[sym] = len(self._order)
-            if hint is not None:
-                self._hint[sym] = hint
+            if seen is not None:
+                self._seen[sym] = seen
             if flexible:
                 self._flexible.add(sym)
         return sym
@@ -44,8 +44,8 @@ class Dims:
         """Give the representative `dim` a new name (graphs pick it up with `Graph.resolve_dims`)."""
         new = dim_symbol(name)
         self._order[new] = self._order[dim]
-        if dim in self._hint:
-            self._hint[new] = self._hint[dim]
+        if dim in self._seen:
+            self._seen[new] = self._seen[dim]
         if dim in self._flexible:
             self._flexible.add(new)
         self._parent[dim] = new
@@ -73,20 +73,20 @@ class Dims:
         """A shape for messages: dimensions by name, the unnamed ones read off a call by their size."""
         shown = []
         for d in self.resolve(shape):
-            named = not (d.is_Symbol and d.name.startswith("_") and self.hint(d) is not None)
-            shown.append(d if named else self.hint(d))
+            named = not (d.is_Symbol and d.name.startswith("_") and self.seen(d) is not None)
+            shown.append(d if named else self.seen(d))
         return format_shape(tuple(shown))
 
-    def hint(self, dim) -> int | None:
+    def seen(self, dim) -> int | None:
         """The size seen for a dimension at the call it was derived for (None where unknown)."""
         dim = self.find(dim)
         if dim.is_Integer:
             return int(dim)
         if dim.is_Symbol:
-            return self._hint.get(dim)
-        if not all(s in self._hint for s in dim.free_symbols):
+            return self._seen.get(dim)
+        if not all(s in self._seen for s in dim.free_symbols):
             return None
-        value = dim.xreplace({s: self._hint[s] for s in dim.free_symbols})
+        value = dim.xreplace({s: self._seen[s] for s in dim.free_symbols})
         return int(value) if value.is_Integer else None
 
     def _bind(self, sym: sp.Symbol, value: sp.Expr) -> sp.Expr:
@@ -106,10 +106,10 @@ class Dims:
         if a.is_Integer:
             a, b = b, a
         if b.is_Integer:
-            if a in self._flexible and self._hint.get(a, int(b)) == int(b):
+            if a in self._flexible and self._seen.get(a, int(b)) == int(b):
                 return self._bind(a, b)
             return None
-        ha, hb = self._hint.get(a), self._hint.get(b)
+        ha, hb = self._seen.get(a), self._seen.get(b)
         if ha is not None and hb is not None and ha != hb:
             return None
         if self._order[a] > self._order[b]:
@@ -120,8 +120,8 @@ class Dims:
             keep, drop = b, a
         else:
             return None
-        if keep not in self._hint and drop in self._hint:
-            self._hint[keep] = self._hint[drop]
+        if keep not in self._seen and drop in self._seen:
+            self._seen[keep] = self._seen[drop]
         return self._bind(drop, keep)
 
     def _equal_expression(self, a, b) -> sp.Expr | None:
@@ -129,7 +129,7 @@ class Dims:
         bound to it when the sizes seen agree (`K := N*D`); else they cannot be shown equal."""
         for sym, expr in ((a, b), (b, a)):
             if sym.is_Symbol and sym in self._flexible and sym not in expr.free_symbols:
-                seen, expected = self._hint.get(sym), self.hint(expr)
+                seen, expected = self._seen.get(sym), self.seen(expr)
                 if seen is None or expected is None or seen == expected:
                     return self._bind(sym, expr)
         return None
@@ -142,7 +142,7 @@ class Dims:
         if a == 1:
             return b
         for one, other in ((a, b), (b, a)):
-            if one in self._flexible and self._hint.get(one) == 1 and self.hint(other) != 1:
+            if one in self._flexible and self._seen.get(one) == 1 and self.seen(other) != 1:
                 self._bind(one, sp.Integer(1))
                 return other
         return self.equal(a, b)

@@ -6,8 +6,9 @@ structure the arguments came in.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
+
+from .names import identifier
 
 #: Python values compiled in rather than passed as arrays (the static leaves of a tree).
 STATIC_TYPES = (bool, int, str, type(None))
@@ -108,12 +109,6 @@ def unflatten(tree: TreeDef, leaves, make_static=lambda tree: tree.value,
 def leaf_names(name: str, tree: TreeDef) -> list[str]:
     """Readable identifiers for the leaves of parameter `name`: `params_0_W`."""
     return [identifier("_".join([name, *map(str, path)])) for path in tree.paths()]
-
-
-def identifier(text: str) -> str:
-    """`text` made a Python identifier (other characters become `_`)."""
-    text = re.sub(r"\W", "_", text)
-    return text if text.isidentifier() else f"_{text}"
 
 
 def key_text(name: str, path: tuple) -> str:

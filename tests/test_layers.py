@@ -7,9 +7,9 @@ import symdiff
 
 #: Stages in pipeline order; modules of one stage may import each other.
 STAGES = [
-    {"version", "errors", "pyast", "shapes", "scalar", "functional", "trees"},
+    {"version", "errors", "pyast", "names", "shapes", "scalar", "functional", "trees"},
     {"source"},
-    {"ir", "calculus", "primitives", "primitives_linalg", "indexing", "loops"},
+    {"ir", "calculus", "primitives", "indexing", "loops"},
     {"ops"},
     {"resolve", "static", "outside", "validate", "loop_source", "parse"},
     {"differentiate", "loop_rules"},

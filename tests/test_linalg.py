@@ -33,6 +33,18 @@ def test_slogdet_and_eigh_results_unpack(tmp_path):
     np.testing.assert_allclose(g, 2 * np.linalg.inv(a).T + np.eye(3), rtol=1e-10)
 
 
+def test_a_user_identity_contracts_away_and_a_shifted_eye_does_not(tmp_path):
+    """np.eye(n) is the identity factor einsums contract; np.eye(n, k=1) is an array like any other."""
+    body = ("def f(a):\n    return (np.einsum('ij,jk->ik', np.eye(3), a) * np.einsum('ij,jk->ik', np.eye(3, k=1), a)"
+            " + np.eye(3) @ a).sum()\n")
+    d, module = _derive(tmp_path, body, {"a": (3, 2)})
+    code = code_only(d.module_source(("value",)))
+    assert code.count("np.einsum(") == 1 and "k=1" in code
+    a, shift = rng(4).standard_normal((3, 2)), np.eye(3, k=1)
+    np.testing.assert_allclose(d.compiled("value")(a), (a * (shift @ a) + a).sum(), rtol=1e-12)
+    np.testing.assert_allclose(symdiff.grad(module.f)(a), shift @ a + shift.T @ a + 1, rtol=1e-12)
+
+
 def test_third_derivatives_through_stacked_products(tmp_path):
     """The Hessian's forward sweep makes stacks of matrices; their reverse rule now exists."""
     _, module = _derive(tmp_path, "def f(x, w):\n    return np.tanh(x @ w).sum()\n", {"x": (4, 3), "w": (3,)})

@@ -13,17 +13,17 @@ from symdiff.shapes import Dims
 
 def test_a_flexible_size_unifies_with_a_product_of_the_sizes_seen():
     dims = Dims()
-    n, d = dims.symbol("N", hint=2, flexible=True), dims.symbol("D", hint=3, flexible=True)
-    k = dims.symbol("K", hint=6, flexible=True)
+    n, d = dims.symbol("N", seen=2, flexible=True), dims.symbol("D", seen=3, flexible=True)
+    k = dims.symbol("K", seen=6, flexible=True)
     assert dims.equal(k, n * d) == n * d
     assert dims.find(k) == n * d
-    assert dims.hint(k) == 6
+    assert dims.seen(k) == 6
 
 
 def test_sizes_that_disagree_are_not_unified():
     dims = Dims()
-    n, d = dims.symbol("N", hint=2, flexible=True), dims.symbol("D", hint=3, flexible=True)
-    k = dims.symbol("K", hint=5, flexible=True)
+    n, d = dims.symbol("N", seen=2, flexible=True), dims.symbol("D", seen=3, flexible=True)
+    k = dims.symbol("K", seen=5, flexible=True)
     assert dims.equal(k, n * d) is None
 
 
@@ -44,8 +44,8 @@ def test_equal_formulas_are_equal_however_written():
 
 def test_bindings_reach_inside_formulas():
     dims = Dims()
-    n, d = dims.symbol("N", hint=2, flexible=True), dims.symbol("D", hint=3, flexible=True)
-    k = dims.symbol("K", hint=3, flexible=True)
+    n, d = dims.symbol("N", seen=2, flexible=True), dims.symbol("D", seen=3, flexible=True)
+    k = dims.symbol("K", seen=3, flexible=True)
     dims.equal(k, d)
     assert dims.find(n * k + 1) in (n * d + 1, n * k + 1)
     assert dims.find(n * k + 1) == dims.find(n * d + 1)

@@ -14,7 +14,7 @@ from typing import Callable
 import sympy as sp
 
 from ..errors import UnsupportedSyntaxError
-from ..ir import Value
+from ..ir import Value, normalize_axes
 from ..scalar import mask
 
 
@@ -141,7 +141,47 @@ def constant(graph, value, what: str, allowed=None):
     return value
 
 
+def size(graph, value, what: str) -> sp.Expr:
+    """A size argument: a non-negative int or a dimension expression (`2*N`)."""
+    if isinstance(value, sp.Expr) and value.is_integer:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return sp.Integer(value)
+    raise UnsupportedSyntaxError(f"{what} must be a non-negative integer, not {value!r}", location=graph.location,
+                                 hint="Give sizes as constant integers or dimensions of the inputs.")
+
+
+def sizes(graph, args: tuple, what: str, inferred: bool = False) -> tuple:
+    """A shape given as `(2, 3)`, `[2, 3]`, `2, 3` or `2`, as sizes (-1 kept where `inferred` allows it)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    if inferred and list(args).count(-1) > 1:
+        raise graph.shape_error(f"{what}: only one size can be -1", hint="Give every size but one.")
+    return tuple(-1 if inferred and a == -1 and not isinstance(a, sp.Expr) else size(graph, a, what) for a in args)
+
+
+def one_axis(graph, axis, ndim: int, what: str = "the axis") -> int:
+    """A constant single axis, non-negative."""
+    axis = constant(graph, axis, what)
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise graph.shape_error(f"{what} must be one integer, not {axis!r}", hint="e.g. 0 or -1.")
+    return normalize_axes(graph, axis, ndim)[0]
+
+
+def constant_axes(graph, axis, ndim: int) -> tuple:
+    """Constant axes (None, an int or a tuple) as sorted non-negative ints."""
+    return normalize_axes(graph, constant(graph, axis, "the axis"), ndim)
+
+
+def axis_list(graph, axis, ndim: int) -> list:
+    """Axes in the order given (not sorted: moveaxis pairs them)."""
+    axes = constant(graph, axis, "the axes")
+    axes = list(axes) if isinstance(axes, (tuple, list)) else [axes]
+    normalize_axes(graph, tuple(axes), ndim)  # checks range and repeats
+    return [a % ndim for a in axes]
+
+
 from . import (  # noqa: E402,F401  (they register)
-    arithmetic, elementwise, masks, activations, axes, reductions, norms, softmax, losses, linalg, structure,
-    constants, gathers,
+    arithmetic, elementwise, masks, activations, axes, reductions, norms, softmax, losses, linalg, reshaping,
+    joining, reordering, diagonals, products, constants, gathers,
 )

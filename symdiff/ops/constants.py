@@ -8,11 +8,10 @@ import math
 
 import sympy as sp
 
-from . import EXAMPLES, REFUSED, array, constant, defop, example, register
+from . import EXAMPLES, REFUSED, array, constant, defop, example, register, size, sizes
 from .. import primitives as P
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value
-from .structure import size, sizes
 
 
 def dtype_source(graph) -> Value:
@@ -118,7 +117,7 @@ def eye(graph, n, m, k) -> Value:
     k = constant(graph, k, "the diagonal")
     if not isinstance(k, int) or isinstance(k, bool):
         raise graph.shape_error(f"the diagonal must be an integer, not {k!r}", hint="e.g. k=1 above, k=-1 below.")
-    return P.Eye.build(dtype_source(graph), n, m, k, label="eye")
+    return P.Eye.build(dtype_source(graph), n, m, k, label="eye", stem="eye")
 
 
 @defop("numpy.eye")

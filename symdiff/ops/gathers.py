@@ -6,7 +6,8 @@ import sympy as sp
 
 from . import EXAMPLES, array, constant, defop, example
 from ..errors import UnsupportedSyntaxError
-from ..indexing import Fresh, Gather, TakeAlong, index_array
+from ..indexing import index_array
+from ..primitives.gathers import Fresh, Gather, TakeAlong
 from ..ir import Value, normalize_axes, array_op
 
 
@@ -23,7 +24,7 @@ def take(graph, a, indices, axis=None, out=None, mode=None):
     constant(graph, mode, "`mode`", allowed=(None, "raise", "wrap"))
     x = array(graph, a, "the array")
     return Gather.build(x, index_array(graph, indices, "`indices`"), _axis(graph, axis, x.ndim),
-                        label=f"take({x.label})", hint="picked")
+                        label=f"take({x.label})", stem="picked")
 
 
 @defop("torch.index_select", "method.index_select")
@@ -32,7 +33,7 @@ def index_select(graph, input, dim, index):
     index = index_array(graph, index, "`index`")
     if index.ndim != 1:
         raise graph.shape_error(f"index_select takes a 1-D index, not shape {index.shape_text}")
-    return Gather.build(x, index, _axis(graph, dim, x.ndim, "`dim`"), label=f"index_select({x.label})", hint="picked")
+    return Gather.build(x, index, _axis(graph, dim, x.ndim, "`dim`"), label=f"index_select({x.label})", stem="picked")
 
 
 def take_along(graph, x: Value, index, axis, what: str) -> Value:
@@ -45,7 +46,7 @@ def take_along(graph, x: Value, index, axis, what: str) -> Value:
         if i != axis and graph.dims.equal(a, b) is None:
             raise graph.shape_error(f"{what}: the index `{index.label}` has shape {index.shape_text} and "
                                     f"`{x.label}` {x.shape_text}; they must match except along axis {axis}")
-    return TakeAlong.build(x, index, axis, label=f"{what}({x.label})", hint="picked")
+    return TakeAlong.build(x, index, axis, label=f"{what}({x.label})", stem="picked")
 
 
 @defop("numpy.take_along_axis")

@@ -8,7 +8,7 @@ from . import EXAMPLES, array, constant, defop, example, register
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value
 from ..primitives import matmul, swap_last
-from .. import primitives_linalg as L
+from ..primitives import einsums as E, linalg as L
 
 # -- products --------------------------------------------------------------------------------
 
@@ -60,10 +60,10 @@ def explicit_subscripts(graph, subscripts: str, operands: list[Value]) -> str:
     if len(ins) != len(operands):
         raise _einsum_error(graph, subscripts, f"{len(ins)} operand subscripts for {len(operands)} operands")
     named = [s.replace("...", "") for s in ins] + ([out.replace("...", "")] if arrow else [])
-    if not all(c.isalpha() and c in L.LETTERS for c in "".join(named)):
+    if not all(c.isalpha() and c in E.LETTERS for c in "".join(named)):
         raise _einsum_error(graph, subscripts, "subscripts are letters, `...`, `,` and `->`")
     used = set("".join(named))
-    spare = [c for c in L.LETTERS if c not in used]
+    spare = [c for c in E.LETTERS if c not in used]
     widths = []
     for s, v in zip(ins, operands):
         width = v.ndim - len(s.replace("...", ""))
@@ -94,12 +94,12 @@ def einsum_op(graph, subscripts, *operands):
     if not values:
         raise _einsum_error(graph, subscripts, "no operands")
     explicit = explicit_subscripts(graph, subscripts, values)
-    ins, _ = L.parse_subscripts(explicit)
-    if L.letter_sizes(graph.dims, ins, [v.shape for v in values]) is None:
+    ins, _ = E.parse_subscripts(explicit)
+    if E.letter_sizes(graph.dims, ins, [v.shape for v in values]) is None:
         shapes = ", ".join(v.shape_text for v in values)
         raise graph.shape_error(f"einsum '{subscripts}': operands of shapes {shapes} disagree on an axis size",
                                 hint="Axes with the same letter must have the same size (or size 1).")
-    return L.einsum(explicit, *values, label=f"einsum({subscripts!r})")
+    return E.einsum(explicit, *values, label=f"einsum({subscripts!r})")
 
 
 def _np_einsum_signature(subscripts, *operands, out=None, dtype=None, order="K", casting="safe", optimize=False):
@@ -185,7 +185,7 @@ def scipy_solve(graph, a, b, lower=False, overwrite_a=False, overwrite_b=False, 
 @defop("numpy.linalg.det", "torch.det", "torch.linalg.det", "method.det")
 def det(graph, a, *, out=None):
     constant(graph, out, "`out`", allowed=(None,))
-    return L.Det.build(square(graph, a, "the matrix"), label="det", hint="det")
+    return L.Det.build(square(graph, a, "the matrix"), label="det", stem="det")
 
 
 @defop("scipy.linalg.det")
@@ -198,8 +198,8 @@ def slogdet(graph, a, *, out=None):
     """(sign, log|det|): the sign has no derivative; the log's is A^-T."""
     constant(graph, out, "`out`", allowed=(None,))
     a = square(graph, a, "the matrix")
-    return (L.SlogdetSign.build(a, label="sign", hint="sign"),
-            L.LogAbsDet.build(a, label="logabsdet", hint="logdet"))
+    return (L.SlogdetSign.build(a, label="sign", stem="sign"),
+            L.LogAbsDet.build(a, label="logabsdet", stem="logdet"))
 
 
 @defop("torch.logdet", "method.logdet")
@@ -209,7 +209,7 @@ def logdet(graph, input):
 
 
 def _cholesky(graph, a, upper: bool) -> Value:
-    lower = L.Cholesky.build(square(graph, a, "the matrix"), label="cholesky", hint="chol")
+    lower = L.Cholesky.build(square(graph, a, "the matrix"), label="cholesky", stem="chol")
     return swap_last(lower) if upper else lower
 
 
@@ -239,7 +239,7 @@ def _symmetric(graph, a, uplo) -> Value:
 @defop("numpy.linalg.eigvalsh", "torch.linalg.eigvalsh")
 def eigvalsh(graph, a, UPLO="L", *, out=None):
     constant(graph, out, "`out`", allowed=(None,))
-    return L.Eigvalsh.build(_symmetric(graph, a, UPLO), label="eigvalsh", hint="eigvals")
+    return L.Eigvalsh.build(_symmetric(graph, a, UPLO), label="eigvalsh", stem="eigvals")
 
 
 @defop("numpy.linalg.eigh", "torch.linalg.eigh")
@@ -247,7 +247,7 @@ def eigh(graph, a, UPLO="L", *, out=None):
     """(eigenvalues, eigenvectors)."""
     constant(graph, out, "`out`", allowed=(None,))
     x = _symmetric(graph, a, UPLO)
-    return L.Eigvalsh.build(x, label="eigvalsh", hint="eigvals"), L.eigh_vectors(x)
+    return L.Eigvalsh.build(x, label="eigvalsh", stem="eigvals"), L.eigh_vectors(x)
 
 
 def _triangle(lower: bool):

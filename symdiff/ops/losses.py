@@ -6,7 +6,9 @@ import sympy as sp
 from . import EXAMPLES, array, constant, defop, example, number, register
 from .. import functional
 from ..errors import UnsupportedSyntaxError
-from ..indexing import Gather, Kept, SafeIndex, arange, index_array
+from ..indexing import index_array
+from ..primitives.constants import arange
+from ..primitives.gathers import Gather, Kept, SafeIndex
 from ..ir import Value, elementwise
 from ..scalar import absolute, softplus, xlogy
 from .softmax import log_softmax
@@ -131,12 +133,12 @@ def class_index_loss(graph, logp: Value, target, weight, ignore_index, reduction
     ignore = constant(graph, ignore_index, "`ignore_index`")
     if not isinstance(ignore, int) or isinstance(ignore, bool):
         raise UnsupportedSyntaxError(f"`ignore_index` must be an integer, not {ignore!r}", location=graph.location)
-    safe = SafeIndex.build(t, ignore, label=t.label, hint="classes")
-    kept = Kept.build(t, logp, ignore, label=f"{t.label} != {ignore}", hint="kept")
+    safe = SafeIndex.build(t, ignore, label=t.label, stem="classes")
+    kept = Kept.build(t, logp, ignore, label=f"{t.label} != {ignore}", stem="kept")
     rows = [arange(graph, logp.shape[0])] if logp.ndim == 2 else []
-    picked = Gather.build(logp, *rows, safe, 0, label=f"{logp.label}[{t.label}]", hint="picked")
+    picked = Gather.build(logp, *rows, safe, 0, label=f"{logp.label}[{t.label}]", stem="picked")
     if weight is not None:
-        kept = Gather.build(array(graph, weight, "`weight`"), safe, 0, hint="weights") * kept
+        kept = Gather.build(array(graph, weight, "`weight`"), safe, 0, stem="weights") * kept
     loss = -picked * kept
     constant(graph, reduction, "`reduction`", allowed=("mean", "sum", "none"))
     return loss.sum() / kept.sum() if reduction == "mean" else reduce_loss(graph, loss, reduction)

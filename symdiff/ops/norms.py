@@ -15,7 +15,7 @@ from .reductions import unsupported
 
 def _extremum(x: Value, largest: bool, axes: tuple, keepdims: bool) -> Value:
     op = ReduceMax if largest else ReduceMin
-    return op.build(x, axes, keepdims, label=f"{op.method}({x.label})", hint="norm")
+    return op.build(x, axes, keepdims, label=f"{op.method}({x.label})", stem="norm")
 
 
 def vector_norm(graph, x: Value, ord, axes: tuple, keepdims: bool) -> Value:
@@ -25,7 +25,7 @@ def vector_norm(graph, x: Value, ord, axes: tuple, keepdims: bool) -> Value:
         raise UnsupportedSyntaxError(f"the vector norm of order {ord!r} is not supported", location=graph.location,
                                      hint="Give an order p > 0, math.inf or -math.inf.")
     if ord == 2:
-        return ReduceNorm.build(x, axes, keepdims, label=f"norm({x.label})", hint="norm")
+        return ReduceNorm.build(x, axes, keepdims, label=f"norm({x.label})", stem="norm")
     magnitude = x.apply(absolute)
     if math.isinf(ord):
         return _extremum(magnitude, ord > 0, axes, keepdims)

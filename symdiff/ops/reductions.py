@@ -81,10 +81,10 @@ def reduce(graph, op, a, axis, keepdims) -> Value:
     if not axes:
         return x
     keepdims = bool(constant(graph, keepdims, "keepdims"))
-    return op.build(x, axes, keepdims, label=f"{op.method}({x.label})", hint=_HINTS[op])
+    return op.build(x, axes, keepdims, label=f"{op.method}({x.label})", stem=_STEMS[op])
 
 
-_HINTS = {ReduceMax: "largest", ReduceMin: "smallest", ReduceProd: "product"}
+_STEMS = {ReduceMax: "largest", ReduceMin: "smallest", ReduceProd: "product"}
 _EXTREMA = {"max": ReduceMax, "amax": ReduceMax, "min": ReduceMin, "amin": ReduceMin}
 _ELEMENTWISE = {ReduceMax: maximum, ReduceMin: minimum}
 
@@ -183,7 +183,7 @@ def variance(graph, a, axis, ddof, keepdims, std: bool) -> Value:
     centered = x - x.sum(axis=axes, keepdims=True) / _size(x, axes)
     keepdims = bool(constant(graph, keepdims, "keepdims"))
     if std:
-        return ReduceNorm.build(centered, axes, keepdims, label=f"norm({x.label})", hint="norm") \
+        return ReduceNorm.build(centered, axes, keepdims, label=f"norm({x.label})", stem="norm") \
             / sp.sqrt(_size(x, axes) - ddof)
     return (centered**2).sum(axis=axes, keepdims=keepdims) / (_size(x, axes) - ddof)
 
@@ -276,7 +276,7 @@ def cumulative(graph, op, a, axis) -> Value:
         raise graph.shape_error(f"`{op.__name__.lower()}` without an axis flattens the array first",
                                 hint="Give the axis, e.g. axis=-1 (dim=-1 in torch).")
     (axis,) = normalize_axes(graph, 0 if axis is None else constant(graph, axis, "the axis"), x.ndim)
-    return op.build(x, axis, label=f"{op.__name__.lower()}({x.label})", hint=op.__name__.lower())
+    return op.build(x, axis, label=f"{op.__name__.lower()}({x.label})", stem=op.__name__.lower())
 
 
 def _numpy_cumulative(op):

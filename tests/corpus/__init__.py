@@ -1,7 +1,7 @@
 """A corpus of differentiable functions written the way public projects write them.
 
 Each module here holds plain functions in one source style (HIPS autograd's examples, JAX's,
-PyTorch tutorials and d2l, Tangent's tests, scipy.optimize objectives, everyday numpy idioms, models) and a module-level
+PyTorch tutorials and d2l, Tangent's tests, scipy.optimize objectives, everyday numpy idioms, models, loops of any length) and a module-level
 `CASES` list of `Case`s: the function, how to make its arguments from a random generator, and
 `wrt` exactly as `symdiff.grad` takes it. The functions are written as a user would write them,
 not as symdiff accepts them: loops, indexing, parameter trees, globals and closures are the point.
@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 #: The corpus modules, one per source style, in report order.
 STYLES = ("autograd_examples", "jax_examples", "torch_examples", "d2l_examples", "tangent_examples", "scipy_examples",
-          "numpy_idioms", "models")
+          "numpy_idioms", "models", "loops_examples")
 
 
 @dataclass
