@@ -97,10 +97,10 @@ def vjp(graph, node, cotangents: dict, active: set, sweep, depends_on):
     placed = [(p, pos, off) for p, pos, off in scan.slices if sequences[pos] in active and cots.get(p) is not None]
     collected = [_exact(body, cots[p], p).named(names.adjoint(body[p].name)).symbol for p, _, _ in placed]
 
-    stored = {}
+    stored, recurrent = {}, scan.body.live([o for _, o in scan.carries] + list(scan.collected))
     for i, (p, out) in enumerate(scan.carries):  # a step's outgoing carries are read from the trajectory
         stored[p] = (i, in_row)
-        if not body[out].is_param:
+        if not body[out].is_param and p in recurrent:  # (a name's last value is recomputed)
             body.as_param(out)
             stored[out] = (i, out_row)
     live = body.live([o for _, o in carries] + collected)

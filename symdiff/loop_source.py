@@ -105,15 +105,18 @@ def _run(builder, stmt, steps: Steps, constant: bool):
     inits = [carried[n].symbol for n in names]
     like = next(iter(inits + sequences + [o for o, _ in closures]), graph.params[0])
     scan = Scan(body, [(params[n].symbol, o) for n, o in zip(names, outs)], slices, [p for _, p in closures], stacked,
-                reverse=False, header=header(builder, stmt), condition=test)
+                reverse=steps.reverse, header=header(builder, stmt), condition=test)
     with graph.context(statement=scan.header):
         node = loop(graph, scan, steps.length, inits, sequences, [o for o, _ in closures], like)
         for i, n in enumerate(names):
             _set(builder.env, n, builder._bind(_label(n, "_"), result(graph, node, scan.final(i)), constant))
         for j, (n, c) in enumerate(collected.items()):
             rows = result(graph, node, scan.stacked(j), n)
-            builder.env[n] = builder._bind(n, _placed(graph, c, rows, steps.length), constant) \
-                if isinstance(c, Written) else Collected(list(builder.env[n]), rows)
+            if isinstance(c, Written):
+                builder.env[n] = builder._bind(n, _placed(graph, c, rows, steps.length), constant)
+            else:  # stored by step index: a reversed loop appended them last step first
+                rows = builder.apply("numpy.flip", [rows], {"axis": 0}) if steps.reverse else rows
+                builder.env[n] = Collected(list(builder.env[n]), rows)
     return builder.block(stmt.orelse, constant)
 
 
@@ -190,6 +193,9 @@ def _changes(graph, body, outer, start, after, params, carried, memo, lists, sig
             changes = [(name, old, new, outer[name])]
         for key, o, n, before in changes:
             complete &= _carry(graph, body, key, o, n, before, carried, outputs)
+    for name in after.keys() - start.keys():  # first assigned in the body: its last value (zeros for no step)
+        if isinstance(after[name], Value) and not after[name].is_mask:
+            complete &= _carry(graph, body, name, 0, after[name], 0, carried, outputs)
     if not complete:
         return None
     for key in carried:

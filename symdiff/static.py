@@ -71,11 +71,13 @@ def is_array(value) -> bool:
 @dataclass(frozen=True)
 class Steps:
     """What a loop node steps through (see `loops`): `length` steps, each binding its `streams`:
-    "index" (`start` + the step's number) or an array, whose row it takes."""
+    "index" (`start` + the step's number) or an array, whose row it takes; in reverse order with
+    `reverse`."""
 
     length: object
     streams: tuple
     start: object = 0
+    reverse: bool = False  # `reversed(...)`: the last step first
 
 
 @dataclass
@@ -226,6 +228,13 @@ def _enumerate(builder, iterable, start=0):
     return Steps(found.length, ("index",) + found.streams, start)
 
 
+def _reversed(builder, iterable):
+    found = steps(iterable, builder.graph)
+    if found is None:
+        return list(reversed(sequence(iterable, builder.graph, "`reversed`")))
+    return Steps(found.length, found.streams, found.start, not found.reverse)
+
+
 def _len(builder, value):
     graph = builder.graph
     if isinstance(value, Collected):
@@ -288,7 +297,7 @@ BUILTINS = {
     "range": _range,
     "zip": _zip,
     "enumerate": _enumerate,
-    "reversed": lambda b, it: list(reversed(sequence(it, b.graph, "`reversed`"))),
+    "reversed": _reversed,
     "sum": _sum,
     "min": _extremum(min, sp.Min),
     "max": _extremum(max, sp.Max),
