@@ -266,6 +266,9 @@ def _extremum(python, symbolic):
         if any(is_array(v) for v in items):
             refuse(builder.graph, "Python's min or max of arrays", "Use np.maximum or np.minimum.")
         if any(isinstance(v, sp.Expr) for v in items):
+            if not all(isinstance(v, (int, float, sp.Expr)) and not isinstance(v, bool) for v in items):
+                refuse(builder.graph, f"min or max of a size and {next(v for v in items if not isinstance(v, sp.Expr))!r}",
+                       "Compare sizes with numbers.")
             return symbolic(*items)
         return python(items)
 

@@ -67,6 +67,7 @@ ASSIGN_SNIPPETS = {
 # (the statement, what is wrong, what to do)
 BUILDER_REFUSED = {
     "break in a loop node": ("for v in x:\n    x = x + v\n    break", "`break` in a loop", "np.where"),
+    "max of a size and a non-number": ("x = x * max(..., x.shape[0])", "min or max of a size", "Compare sizes"),
     "carry becomes a string": ("s = 0.0\nfor v in x:\n    s = 'a'", "becomes str", "arrays and numbers"),
     "long loop over a list": ("for v in [x] * 33:\n    x = x + v", "33 iterations", "up to 32 items"),
     "while on an array": ("while x:\n    x = x - 1", "truth value is ambiguous", "np.any"),
