@@ -116,6 +116,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--dtypes", default=",".join(DTYPES), help="comma-separated (default: float32,float64)")
     parser.add_argument("--contenders", default=",".join(BY_KEY),
                         help=f"comma-separated, from {','.join(BY_KEY)} (numpy, the reference, always runs)")
+    parser.add_argument("--depths", help="comma-separated MLP depths for E (default: "
+                        f"{','.join(map(str, compile_cost.DEPTHS))}; e.g. 32,64,128,256)")
     parser.add_argument("--budget", type=float, help=f"seconds of timing per workload and dtype (default {DEFAULT.budget:g})")
     parser.add_argument("--output", type=Path, default=RESULTS,
                         help="folder for the JSON record and the chart (default: benchmarks/results/, git-ignored)")
@@ -164,6 +166,8 @@ def main(argv=None) -> int:
             progress(f"{contender.label}: not installed ({contender.requires}), reported as such")
     selected = workloads([k for k in args.workloads if k != "E"], args.dtypes, quick=args.quick)
     depths = (compile_cost.QUICK_DEPTHS if args.quick else compile_cost.DEPTHS) if "E" in args.workloads else ()
+    if args.depths and depths:
+        depths = tuple(int(d) for d in args.depths.split(","))
     steps = Steps(len(selected) * len(contenders) + len(depths), method.budget / len(contenders))
     for workload in selected:
         record["workloads"].append(run_workload(workload, contenders, method, steps))

@@ -10,6 +10,7 @@ import ast
 import difflib
 import functools
 import inspect
+import itertools
 import threading
 from types import SimpleNamespace
 
@@ -19,7 +20,8 @@ import sympy as sp
 from .arguments import Packer, flat_wrt, is_object, structure
 from .derivation import Derivation, Wrt
 from .differentiate import backward
-from .errors import InputTypeError, Location, SymdiffError, WrtError, api_boundary
+from .dispatch import fast_path
+from .errors import InputTypeError, Location, ShapeError, SymdiffError, WrtError, api_boundary
 from .export import DEFAULT_KINDS, export_source, write_atomically
 from .ir import Graph
 from .names import unnamed_dim
@@ -197,12 +199,13 @@ def _call_shapes(source: FunctionSource, params: list[str], arrays: list[np.ndar
 def _name_dims(graph: Graph, params: list[str]) -> None:
     """Name the placeholder dimensions N, D, K, M... in order of first appearance."""
     taken = set(params) | {str(d) for s in graph.params for d in graph[s].shape if not str(d).startswith("_")}
-    letters = iter([n for n in _DIM_NAMES if n not in taken] + [f"n{i}" for i in range(100)])
+    letters = itertools.chain((n for n in _DIM_NAMES if n not in taken),
+                              (f"n{i}" for i in itertools.count() if f"n{i}" not in taken))
     for symbol in graph.params:
         for d in graph[symbol].shape:
-            d = graph.dims.find(d)
-            if d.is_Symbol and d.name.startswith("_"):
-                graph.dims.rename(d, next(letters))
+            for s in sorted(graph.dims.find(d).free_symbols, key=str):  # `3*M` after np.split too
+                if s.name.startswith("_"):
+                    graph.dims.rename(s, next(letters))
     graph.resolve_dims()
 
 
@@ -231,6 +234,7 @@ class _Compiled:
         self.ones = ones  # the size-1 axes of the call it was derived for
         self.guards = derivation.inputs.guards
         self.externals = [fetch for fetch, _ in derivation.inputs.externals]
+        self.dispatch = None  # the generated fast path, once a plain call has run this variant
 
     def valid(self, call: dict) -> bool:
         try:
@@ -238,13 +242,20 @@ class _Compiled:
         except Exception:  # a name read from outside no longer exists: derive again, and say so
             return False
 
-    def inputs(self, call: dict) -> list:
-        return [np.asarray(fetch(call)) for fetch in self.externals]
+    def inputs(self, arrays: list, call: dict) -> list:
+        """The generated code's inputs: the call's arrays, then the arrays read from outside."""
+        return arrays + [np.asarray(fetch(call)) for fetch in self.externals] if self.externals else arrays
 
 
 class Transformed:
     """A function transformed by `grad`, `vjp`, `hessian`...: derives and compiles once per signature
-    of argument ranks, dtypes and structures (see `arguments`), then calls the generated numpy code."""
+    of argument ranks, dtypes and structures (see `arguments`), then calls the generated numpy code.
+
+    Each instance is of a class of its own, whose `__call__` becomes the generated fast path of the
+    variant last run (see `dispatch`): a call of the same ranks and dtypes costs no more frames."""
+
+    def __new__(cls, *args, **kwargs):
+        return super().__new__(type(cls.__name__, (cls,), {"__module__": cls.__module__}))
 
     def __init__(self, fn, wrt, kind: str, has_aux: bool = False):
         functools.update_wrapper(self, fn)
@@ -301,13 +312,19 @@ class Transformed:
                                  location=self.source.location(self.source.tree),
                                  hint="Pass a rectangular array of float64 or float32 numbers.") from None
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args, **kwargs):  # until a call has run a variant
+        return self._general(args, kwargs)
+
+    def _general(self, args, kwargs):
         try:
             return self._call(args, kwargs)
         except SymdiffError as exc:  # raised from the user's call, not from symdiff's internals
             raise exc.with_traceback(None)
 
     def _call(self, args, kwargs):
+        if self._plain and kwargs:  # keywords bound to positions: the same variants as positional calls
+            call, extra = self._bind(args, kwargs)
+            args, kwargs = tuple(call[p] for p in self.params) + extra, {}
         if self._plain and not kwargs and len(args) == self._nargs:
             plain = all(type(a) is np.ndarray for a in args)
             if not plain:
@@ -320,7 +337,9 @@ class Transformed:
                 entry = self._functions.get(key)
                 if entry is None or (entry.guards and not entry.valid({})):
                     entry = self._function(key, None, arrays[: self._nparams])
-                return self._run(entry, key, None, arrays, {})
+                entry, result = self._run(entry, key, None, arrays, {})
+                self._install(entry, key)
+                return result
         call, extra = self._bind(args, kwargs)
         layout, leaves = {}, []
         for name in self.source.params:
@@ -335,27 +354,54 @@ class Transformed:
         if entry.packer is not None and self.kind in ("jvp", "hvp"):
             extra = entry.packer.tangents(extra)
         arrays = leaves + [a if type(a) is np.ndarray else self._asarray("a tangent", a) for a in extra]
-        return self._run(entry, key, layout, arrays, call)
+        entry, result = self._run(entry, key, layout, arrays, call)
+        return result if entry.packer is None else entry.packer(result)
 
     def _name(self, i: int) -> str:
         return self.params[i] if i < self._nparams else f"argument {i + 1}"
 
     def _run(self, entry: _Compiled, key, layout, arrays: list, call: dict):
-        inputs = arrays + entry.inputs(call) if entry.externals else arrays
+        """The variant that ran and its raw result."""
         try:
-            result = entry.fn(*inputs)
-        except ValueError:
-            # A derivation holds for every call with the same size-1 axes (the only sizes it may have
-            # specialized on, where numpy broadcasts); other calls get a derivation of their own.
-            ones = _size_one_axes(arrays)
-            if ones == entry.ones:
-                raise
-            special = self._functions.get((key, ones))
-            if special is None or not special.valid(call):
-                special = self._function((key, ones), layout, arrays[: len(arrays) - self._extra], call)
-            result = special.fn(*inputs)
-            entry = special
-        return result if entry.packer is None else entry.packer(result)
+            return entry, entry.fn(*entry.inputs(arrays, call))
+        except ValueError as exc:
+            return self._recover(exc, entry, key, layout, arrays, call)
+
+    def _recover(self, exc: ValueError, entry: _Compiled, key, layout, arrays: list, call: dict):
+        """After `entry`'s code refused the call: a derivation holds for every call with the same
+        size-1 axes (the only sizes it may specialize on, where numpy broadcasts), so a call with
+        other size-1 axes runs a variant of its own; with the same ones, the sizes do not fit."""
+        ones = _size_one_axes(arrays)
+        base = self._functions[key]
+        variant = base if ones == base.ones else self._functions.get((key, ones))
+        if variant is entry:
+            raise _refused(exc, entry, self.source) from None
+        if variant is None or not variant.valid(call):
+            variant = self._function((key, ones), layout, arrays[: len(arrays) - self._extra], call)
+        try:
+            return variant, variant.fn(*variant.inputs(arrays, call))
+        except ValueError as again:
+            return self._recover(again, variant, key, layout, arrays, call)
+
+    def _install(self, entry: _Compiled, key) -> None:
+        """Make the fast path of `entry` this instance's `__call__` (a method of its own class)."""
+        if entry.dispatch is None:
+            entry.dispatch = staticmethod(self._fast_path(entry, key))
+        if type(self).__dict__.get("__call__") is not entry.dispatch:
+            type(self).__call__ = entry.dispatch
+
+    def _fast_path(self, entry: _Compiled, key):
+        """The generated dispatcher of a variant, for plain calls of the ranks and dtypes `key`."""
+        def failed(exc, args):
+            try:
+                used, result = self._recover(exc, entry, key, None, list(args), {})
+            except SymdiffError as error:
+                raise error.with_traceback(None)
+            self._install(used, key)
+            return result
+
+        return fast_path(self.source.name, self.params + [f"arg{i}" for i in range(self._extra)], key, entry.fn,
+                         self._general, failed, entry.guards, entry.externals)
 
     def _call_array_api(self, xp, args):
         """A call with arrays of another library: numpy arguments promoted to it, code written
@@ -373,8 +419,7 @@ class Transformed:
         entry = self._functions.get(key)
         if entry is None or (entry.guards and not entry.valid({})):
             entry = self._function(key, None, described[: self._nparams], array_api=True)
-        inputs = arrays + [xp.asarray(a) for a in entry.inputs({})] if entry.externals else arrays
-        return entry.fn(*inputs)
+        return entry.fn(*arrays, *[xp.asarray(a) for a in entry.inputs([], {})])
 
     def _function(self, key, layout: dict | None, leaves: list, call: dict | None = None,
                   array_api: bool = False) -> _Compiled:
@@ -438,6 +483,23 @@ def _described(a) -> SimpleNamespace:
     """An array's rank, sizes (None where unknown, as for dask's unknown chunks) and numpy dtype."""
     shape = tuple(int(s) if s is not None and s == s else None for s in a.shape)
     return SimpleNamespace(shape=shape, ndim=len(shape), dtype=np.dtype(str(a.dtype).rpartition(".")[2]))
+
+
+def _refused(exc: ValueError, entry: _Compiled, source: FunctionSource) -> Exception:
+    """The error for sizes the generated code's shape check refused: a ShapeError pointing at the
+    function (any other ValueError, raised while computing, is itself)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    code = entry.fn.__code__
+    checked = code.co_varnames[: code.co_argcount]
+    if type(exc) is not ValueError or tb is None or tb.tb_frame.f_code is not code or \
+            not str(exc).startswith(tuple(f"{p}: expected " for p in checked)):
+        return exc
+    return ShapeError(f"`{source.name}` was called with arrays whose sizes do not fit together: {exc}",
+                      location=source.location(source.tree),
+                      hint="Sizes may change from call to call, but each call's arrays must agree as the "
+                           "function's shapes require.")
 
 
 def _size_one_axes(arrays) -> tuple:

@@ -3,8 +3,28 @@ bookkeeping of cotangents (un-broadcasting) and tangents (alignment)."""
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.cache import cacheit
 
-from .ir import Value
+from .ir import Graph, Value
+
+#: Stand-ins for the node symbols of a formula, in order: formulas of the same structure (every layer
+#: of a deep network) share one derivative.
+_CANONICAL: list = []
+
+
+def partial(graph: Graph, definition: sp.Expr, operand: sp.Symbol) -> sp.Expr:
+    """d(definition)/d(operand), from SymPy, computed once per structure of formula."""
+    symbols = graph.node_symbols(definition)
+    while len(_CANONICAL) < len(symbols):
+        _CANONICAL.append(sp.Dummy(f"a{len(_CANONICAL)}", real=True))
+    canonical = dict(zip(symbols, _CANONICAL))
+    derivative = _diff(definition.xreplace(canonical), canonical[operand])
+    return derivative.xreplace(dict(zip(_CANONICAL, symbols)))
+
+
+@cacheit
+def _diff(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
+    return sp.diff(expr, symbol)
 
 
 def unbroadcast(g: Value, shape, full_shape) -> Value:
@@ -42,13 +62,13 @@ def elementwise_vjp(g: Value, ans: Value, definition: sp.Expr, operand: Value) -
     Where the derivative contains the node's own formula it reads the forward value instead
     (tanh' = 1 - t*t with t the forward tanh).
     """
-    partial = sp.diff(definition, operand.expr)
-    if partial == 0:
-        return None
-    partial = partial.xreplace({definition: ans.expr})
     graph = g.graph
-    shape = graph.dims.broadcast_shapes(*(graph[s].shape for s in graph.node_symbols(partial)))
-    return unbroadcast(g * Value(graph, partial, shape), operand.shape, ans.shape)
+    derivative = partial(graph, definition, operand.expr)
+    if derivative == 0:
+        return None
+    derivative = derivative.xreplace({definition: ans.expr})
+    shape = graph.dims.broadcast_shapes(*(graph[s].shape for s in graph.node_symbols(derivative)))
+    return unbroadcast(g * Value(graph, derivative, shape), operand.shape, ans.shape)
 
 
 def align(dot: Value, ndim: int, nb: int) -> Value:
@@ -65,12 +85,12 @@ def elementwise_jvp(tangents: dict, ans: Value, definition: sp.Expr, nb: int) ->
     graph = ans.graph
     total = None
     for operand, dot in tangents.items():
-        partial = sp.diff(definition, operand).xreplace({definition: ans.expr})
-        if partial == 0:
+        derivative = partial(graph, definition, operand).xreplace({definition: ans.expr})
+        if derivative == 0:
             continue
-        shape = graph.dims.broadcast_shapes(*(graph[s].shape for s in graph.node_symbols(partial)))
-        term = structured_scale(Value(graph, partial, shape), dot, ans.ndim, nb) if structured(dot) else None
+        shape = graph.dims.broadcast_shapes(*(graph[s].shape for s in graph.node_symbols(derivative)))
+        term = structured_scale(Value(graph, derivative, shape), dot, ans.ndim, nb) if structured(dot) else None
         if term is None:
-            term = Value(graph, partial, shape) * align(dot, ans.ndim, nb)
+            term = Value(graph, derivative, shape) * align(dot, ans.ndim, nb)
         total = term if total is None else total + term
     return total

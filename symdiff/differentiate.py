@@ -27,18 +27,19 @@ def backward(graph: Graph, output: sp.Symbol, wrt: list[sp.Symbol], seed: Value)
     is computed for them. Each returned value is a node `d<param>` of its parameter's exact shape.
     """
     cotangents, producer = sweep(graph, {output: seed}, wrt)
-    result = {}
+    result, returned = {}, set()
     for w in wrt:
         where = producer.get(w)
         with graph.context(statement=where, grad_of=where):
             g = full(cotangents.get(w, graph.const(0)), graph.value(w))
             name = names.adjoint(graph[w].name)
-            if graph.needs_copy(g.symbol) or any(r.expr == g.symbol for r in result.values()):
+            if graph.needs_copy(g.symbol) or g.symbol in returned:
                 # never alias an input or another output
                 g = array_op(graph, Copy(g.symbol, sp.Integer(len(result))), g.shape, g.label)
             elif graph[g.symbol].name not in (None, name):  # `db = dz`: the gradient under its own name
                 g = array_op(graph, Identity(g.symbol, sp.Integer(0)), g.shape, g.label)
             result[w] = g.named(name)
+            returned.add(result[w].expr)
     return result
 
 

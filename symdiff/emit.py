@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import sympy as sp
@@ -273,7 +274,9 @@ class Lowering:
         if isinstance(value, tuple):
             return _tuple(self.static(v) for v in value)
         if isinstance(value, sp.Basic):
-            return _const(int(value)) if value.is_Integer else self(value)
+            if value.is_Integer or value.free_symbols and all(s.is_integer for s in value.free_symbols):
+                return self.dimension(value)
+            return self(value)
         return _const(value)
 
     def shape(self, shape) -> ast.Tuple:
@@ -361,10 +364,27 @@ def _check_statements(param: str, shape: tuple, lower: Lowering, bound: set, use
     return ast.parse("\n".join(src)).body
 
 
+def _check_order(params, shapes: dict) -> list:
+    """The parameters in the order their shapes are checked: in order, but one with an axis that is a
+    formula of two sizes not yet known (`D*N/6`) after those that give them."""
+    order, known, pending = [], set(), list(params)
+
+    def ready(p):
+        plain = {d for d in shapes[p] if d.is_Symbol}
+        return all(len(d.free_symbols - known - plain) <= 1 for d in shapes[p] if not d.is_Symbol)
+
+    while pending:
+        p = next((p for p in pending if ready(p)), pending[0])
+        order.append(p)
+        pending.remove(p)
+        known |= {s for d in shapes[p] for s in d.free_symbols}
+    return order
+
+
 def _used_dims(program: Program) -> set:
     """Dimensions the code reads: in formulas, or checked in more than one place."""
-    seen = [s for shape in program.shapes.values() for d in shape for s in d.free_symbols]
-    used = {d for d in seen if seen.count(d) > 1}
+    seen = Counter(s for shape in program.shapes.values() for d in shape for s in d.free_symbols)
+    used = {d for d, n in seen.items() if n > 1}
     for stmt in program.statements:
         used |= {d for d in stmt.expr.free_symbols if d.is_integer}
         if stmt.body is not None:  # a loop's: its stored arrays' shapes too
@@ -391,7 +411,7 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
     bound: set = set()
     used = _used_dims(program)
     lower = Lowering(names)
-    for p in program.params:
+    for p in _check_order(program.params, program.shapes):
         body += _check_statements(names[p], program.shapes[p], lower, bound, used)
     for p, dtype in program.casts.items():
         body.append(ast.parse(f"{names[p]} = {names[p]}.astype(np.{dtype})").body[0])

@@ -11,9 +11,9 @@ import sympy as sp
 
 from .errors import UnsupportedSyntaxError
 from . import primitives as P
-from .ir import ArrayOp, Value
+from .ir import ArrayOp, Value, elementwise
 from .primitives.constants import Arange, arange
-from .primitives.gathers import Fresh, Gather, SafeIndex
+from .primitives.gathers import Argsort, Fresh, Gather, SafeIndex, ScatterAdd
 from .primitives.subscripts import FULL, IndexUpdate, Subscript, key_shape, show_key, slice_length
 from .scalar import stop_gradient
 
@@ -23,7 +23,7 @@ _INDEX_VIEWS = (Subscript, P.Slice, P.Transpose, P.ExpandDims, P.Squeeze, P.Broa
 
 def is_index(value: Value) -> bool:
     """Whether a value is an integer index array: a parameter (marked to stay an integer), an
-    `arange`, or a view of one. Marks the parameters it reaches."""
+    `arange`, an `argsort`, or a view of one. Marks the parameters it reaches."""
     graph = value.graph
     expr = value.expr
     if isinstance(expr, stop_gradient):
@@ -37,7 +37,7 @@ def is_index(value: Value) -> bool:
     definition = node.definition
     if isinstance(definition, stop_gradient) or type(definition) in _INDEX_VIEWS:
         return is_index(graph.value(definition.args[0]))
-    return isinstance(definition, Arange) and definition.integers or isinstance(definition, SafeIndex)
+    return isinstance(definition, Arange) and definition.integers or isinstance(definition, (SafeIndex, Argsort))
 
 
 def index_array(graph, value, what: str) -> Value:
@@ -169,10 +169,13 @@ def _slice_entry(graph, x: Value, axis: int, s: slice) -> tuple:
                                      location=graph.location)
     n = graph.dims.seen(x.shape[axis])
     length = slice_length(x.shape[axis], start, stop, step)
-    if n is not None and not x.shape[axis].is_Integer:
-        exact = slice_length(sp.Integer(n), *(v if not isinstance(v, sp.Expr) else v.subs(x.shape[axis], n)
-                                              for v in (start, stop)), step)
-        if length.subs(x.shape[axis], n) != exact:
+    if n is not None and not x.shape[axis].is_Integer:  # the formula gives the length seen at this call
+        def seen(v):  # a bound, or the length, at the sizes seen (the axis's size `n`)
+            h = graph.dims.seen(v)
+            return sp.Integer(h) if h is not None else v.subs(x.shape[axis], n)
+
+        exact = slice_length(sp.Integer(n), *(seen(v) if isinstance(v, sp.Expr) else v for v in (start, stop)), step)
+        if seen(length) != exact:
             raise graph.shape_error(
                 f"the slice `{show_key([(start, stop, step)])}` runs past the end of axis {axis} of "
                 f"`{x.label}`, of size {n}",
@@ -184,11 +187,7 @@ def assign(graph, x: Value, parts: tuple, value) -> Value:
     """`x[parts] = value` as a new array (x itself unchanged)."""
     key, arrays = _parse_key(graph, x, parts)
     if arrays:
-        raise UnsupportedSyntaxError(
-            "assignment through index arrays is not supported (repeated indices would overwrite)",
-            location=graph.location,
-            hint="Assign through slices and integers; to accumulate, build the sum with a gather's gradient.",
-        )
+        return _assign_number_at(graph, x, key, arrays, value)
     slot = key_shape(x.shape, key)
     if isinstance(value, Value):
         if graph.dims.broadcast_shapes(slot, value.shape) != graph.dims.resolve(slot):
@@ -196,6 +195,26 @@ def assign(graph, x: Value, parts: tuple, value) -> Value:
                                     f"`{x.label}[{show_key(key)}]` of shape {graph.dims.show(slot)}")
         return IndexUpdate.build(x, value, key, None, label=x.label)
     return IndexUpdate.build(x, key, _number(graph, value), label=x.label)
+
+
+def _assign_number_at(graph, x: Value, key, arrays: dict, value) -> Value:
+    """`x[i, j] = c` for a number `c` and index arrays alone: `c` wherever the indices point (a
+    repeated index writes the same number again), `x` elsewhere."""
+    if isinstance(value, Value) or any(e != FULL for e in key):
+        raise UnsupportedSyntaxError(
+            "assignment through index arrays of anything but a number, or beside slices or integers, is not "
+            "supported (repeated indices would overwrite)", location=graph.location,
+            hint="Assign a number through the index arrays alone (`x[np.arange(n), y] = 0`), or through slices "
+                 "and integers.")
+    number = _number(graph, value)
+    axis, indices = min(arrays), [arrays[i] for i in sorted(arrays)]
+    pointed = graph.dims.broadcast_shapes(*(v.shape for v in indices))
+    if pointed is None:
+        raise graph.shape_error("the index arrays " + " and ".join(
+            f"`{v.label}` of shape {v.shape_text}" for v in indices) + " do not broadcast together")
+    ones = P.Full.build(x, x.shape[:axis] + pointed + x.shape[axis + len(indices):], 1)
+    hits = ScatterAdd.build(x, ones, *indices, axis, None)
+    return elementwise(lambda u, h: sp.Piecewise((number, h > 0), (u, True)), x, hits, label=x.label)
 
 
 def _number(graph, value):

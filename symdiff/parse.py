@@ -19,7 +19,7 @@ from . import indexing, loop_source
 from .errors import ShapeError, SymdiffError, UnknownCallError, UnsupportedSyntaxError
 from .ir import Graph, Value, array_op
 from .loops import Body
-from .ops import OPS, array
+from .ops import OPS, Bound, array
 from .primitives import Identity
 from .outside import Inputs
 from .resolve import (
@@ -253,12 +253,11 @@ class Builder:
                 refuse(self.graph, f"cannot assign the item {index!r}: {exc}")
 
     def unpack(self, targets: list, value, constant: bool) -> None:
-        """`a, (b, *c) = value` for any compile-time sequence."""
-        if isinstance(value, Value):
-            refuse(self.graph, "unpacking an array", "Index it (x[0], x[1]) or pass the pieces as parameters.")
-        items = sequence(value, self.graph, "this unpacking")
+        """`a, (b, *c) = value` for any compile-time sequence, and an array's rows (`a, b = x`)."""
         starred = [i for i, t in enumerate(targets) if isinstance(t, ast.Starred)]
         fixed = len(targets) - len(starred)
+        items = self.rows(value, fixed, bool(starred)) if isinstance(value, Value) else \
+            sequence(value, self.graph, "this unpacking")
         if len(items) < fixed or (not starred and len(items) != fixed):
             raise UnsupportedSyntaxError(f"{len(targets)} names for {len(items)} values", location=self.graph.location)
         if starred:
@@ -267,6 +266,24 @@ class Builder:
             items = items[:s] + [list(items[s:rest])] + items[rest:]
         for t, v in zip(targets, items):
             self.assign(t.value if isinstance(t, ast.Starred) else t, v, constant)
+
+    def rows(self, x: Value, count: int, starred: bool) -> list:
+        """The rows `x[0], x[1], ...` of an array unpacked into `count` names (and a starred one): its
+        first axis has that length, which the derivation then requires of every call."""
+        if not x.shape:
+            refuse(self.graph, f"unpacking `{x.label}`, which is 0-dimensional", "Unpack arrays of one or more axes.")
+        length = self.graph.dims.find(x.shape[0])
+        if starred and not length.is_Integer:  # `a, *rest = x`: as many rows as the call gives
+            length = self.graph.dims.seen(length)
+            if length is None or self.graph.dims.equal(x.shape[0], length) is None:
+                refuse(self.graph, f"unpacking `{x.label}` with `*`: the length of its first axis varies between "
+                       "calls", "Unpack a fixed number of names, or slice it: `a, rest = x[0], x[1:]`.")
+        elif not starred and self.graph.dims.equal(x.shape[0], count) is None:
+            rows = self.graph.dims.show(x.shape[:1]).strip("(,)")
+            raise ShapeError(f"{count} names for the {rows} rows of `{x.label}` of shape {x.shape_text}",
+                             location=self.graph.location,
+                             hint=f"Unpack as many names as `{x.label}` has rows along its first axis.")
+        return [indexing.subscript(self.graph, x, (i,)) for i in range(int(self.graph.dims.find(length)))]
 
     def _bind(self, name: str, value, constant: bool):
         if isinstance(value, tuple) and not hasattr(value, "_fields"):
@@ -458,6 +475,10 @@ class Builder:
             fetch = base.fetch
             return self.outside(lambda call: getattr(fetch(call), attr), f"{base.label}_{attr}",
                                 getattr(base.live, attr), bound=base)
+        if isinstance(base, Function):  # `multivariate_normal.rvs` of an imported object
+            name = getattr(base.obj, "__name__", type(base.obj).__name__)
+            raise UnknownCallError(f"unsupported syntax: `{name}.{attr}`, which symdiff has no rule for",
+                                   location=self.graph.location, hint="See the README for the supported calls.")
         refuse(self.graph, f"unsupported syntax: the attribute `.{attr}` of {type(base).__name__} {base!r}")
 
     def outside(self, fetch, label: str, live, bound: Outside | None = None):
@@ -525,7 +546,7 @@ class Builder:
         call = " ".join(self.source.segment(node).split())
         if isinstance(target, Method):
             if target.attr is None:
-                return self.call_value(self.env[node.func.id], args, kwargs, call)
+                return self.call_value(self.expr(node.func), args, kwargs, call)
             return self.method(self.expr(node.func.value), target.attr, args, kwargs, call)
         if isinstance(target, str) and target.startswith("method."):
             receiver = self.expr(node.func.value)
@@ -539,6 +560,8 @@ class Builder:
             return self.inline(dataclasses.replace(target, within=call), args, kwargs)
         if isinstance(target, TransformSpec):
             return self.transformed(target, call, args, kwargs)
+        if isinstance(target, Bound):  # a loss module object
+            return self.call_value(target, args, kwargs, call)
         if target in BUILTINS:
             try:
                 return BUILTINS[target](self, *args, **kwargs)
@@ -558,6 +581,8 @@ class Builder:
     def call_value(self, func, args: list, kwargs: dict, call: str):
         """A call of a function held by a value (a parameter's default, an outside object's method, a
         function defined in the body)."""
+        if isinstance(func, Bound):  # `act=np.tanh`, a loss module
+            return self.call_target(func.op, args, {**func.keywords, **kwargs}, call)
         if isinstance(func, Local):
             callee = dataclasses.replace(func.builder.source, name=func.tree.name, tree=func.tree, within=call)
             self.inputs.validated.setdefault(id(func.tree), (func.tree, func.builder.resolved))

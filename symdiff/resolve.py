@@ -16,13 +16,18 @@ import math
 import sys
 import types
 
-from .ops import OPS, REFUSED
+from .ops import OPS, REFUSED, Bound, DType
+from .ops.modules import loss_module
 from .source import FunctionSource, TransformSpec
 from .static import BUILTINS
 
 MODULE_CONSTANTS = {"numpy.pi": math.pi, "numpy.e": math.e, "math.pi": math.pi, "math.e": math.e,
                     "torch.pi": math.pi, "torch.e": math.e, "numpy.inf": math.inf, "math.inf": math.inf,
-                    "torch.inf": math.inf, "numpy.newaxis": None}
+                    "torch.inf": math.inf, "numpy.newaxis": None,
+                    **{f"numpy.{t}": DType(t) for t in ("float16", "float32", "float64", "bool_", "int32", "int64")},
+                    **{f"torch.{t}": DType(t) for t in ("float16", "float32", "float64", "float", "double", "bool",
+                                                         "int32", "int64", "long")}}
+_BUILTIN_DTYPES = ("bool", "float", "int")  # builtins that name dtypes as values: `x.astype(bool)`
 CONTEXTS = {"torch.no_grad", "torch.inference_mode"}  # blocks whose values are constants
 _LIBRARIES = {"numpy", "torch", "scipy", "symdiff", "jax", "autograd", "math", "builtins"}  # never inlined, but:
 _USER_CODE_IN_LIBRARIES = ("symdiff.examples",)
@@ -141,11 +146,15 @@ class Resolver:
         """The Python builtin a call to `path` means (`len`, `range`...), unless the name is taken."""
         return path if path in BUILTINS and not self._defined(path) else None
 
-    def function(self, obj) -> str | FunctionSource | TransformSpec | None:
-        """What calling the live object `obj` means: an OPS entry, a helper to inline, a transform."""
+    def function(self, obj) -> str | FunctionSource | TransformSpec | Bound | None:
+        """What calling the live object `obj` means: an OPS entry, a helper to inline, a transform, a
+        loss module's functional loss."""
         name = _known_objects().get(id(obj))
         if name is not None:
             return name
+        loss = loss_module(obj)
+        if loss is not None:
+            return loss
         if isinstance(getattr(obj, "spec", None), TransformSpec):
             return obj.spec
         module = obj.__module__ if inspect.isfunction(obj) else ""
@@ -202,7 +211,7 @@ class Resolver:
 
     def constant(self, path: str):
         """The value of a number or string the function reads from its closure or its module
-        (`SCALE`, `np.pi`), else `NOT_CONSTANT`."""
+        (`SCALE`, `np.pi`), or of a dtype (`np.float32`, `bool`), else `NOT_CONSTANT`."""
         if "." in path:
             for name in self.candidates(path):
                 if name in MODULE_CONSTANTS:
@@ -211,6 +220,8 @@ class Resolver:
         found, value = self.lookup(path)
         if found:
             return value if type(value) in (int, float, str) else NOT_CONSTANT
+        if path in _BUILTIN_DTYPES and not self._defined(path):
+            return DType(path)
         return self.source.constants.get(path, NOT_CONSTANT)
 
     def is_module(self, root: str) -> bool:
@@ -226,6 +237,10 @@ def foreign_function(obj) -> tuple[str, str] | None:
         return ("a HIPS autograd primitive (@primitive): symdiff derives gradients from source and does not "
                 "use the gradient registered with defvjp",
                 "Call a plain `def` helper holding its computation: symdiff inlines it and derives its gradient.")
+    if any(c.__name__ == "Module" and c.__module__ == "torch.nn.modules.module" for c in type(obj).__mro__):
+        return (f"a torch.nn.Module ({type(obj).__name__}), which holds its parameters inside: symdiff compiles "
+                "functions of arrays", "Write its forward computation as a function of its weights (`F.linear(x, "
+                "W, b)` for nn.Linear) and pass them in as parameters; of the modules, symdiff calls loss modules.")
     cls = getattr(obj, "__self__", obj)  # `Function.apply` is bound to its class
     if inspect.isclass(cls) and any(c.__name__ == "Function" and c.__module__.startswith("torch.autograd")
                                     for c in cls.__mro__):

@@ -195,6 +195,37 @@ class xlogy(_Real):
         return sp.log(y) if argindex == 1 else x / y
 
 
+class gammaln(_Real):
+    """log|Gamma(x)| (scipy.special.gammaln, torch.lgamma)."""
+
+    def fdiff(self, argindex=1):
+        return digamma(self.args[0])
+
+
+class digamma(_Real):
+    """d/dx log Gamma(x) (scipy.special.psi)."""
+
+    def fdiff(self, argindex=1):
+        return hurwitz_zeta(2, self.args[0])
+
+
+class hurwitz_zeta(_Real):
+    """sum over k >= 0 of (x + k)**-s for a constant integer s > 1 (scipy.special.zeta): the
+    derivatives of digamma, psi^(n)(x) = (-1)**(n+1) n! zeta(n+1, x)."""
+
+    def fdiff(self, argindex=2):
+        s, x = self.args
+        return -s * hurwitz_zeta(s + 1, x)
+
+
+class betaln(_Real):
+    """log|B(a, b)| (scipy.special.betaln)."""
+
+    def fdiff(self, argindex=1):
+        a, b = self.args
+        return digamma(self.args[argindex - 1]) - digamma(a + b)
+
+
 class clip_below(_Real):
     """max(x, lo) with clip's gradient (1 where x >= lo): `clip(x, lo, None)`."""
 

@@ -125,13 +125,37 @@ class Dims:
         return self._bind(drop, keep)
 
     def _equal_expression(self, a, b) -> sp.Expr | None:
-        """`a == b` where one side is a compound expression: a flexible symbol on the other side is
-        bound to it when the sizes seen agree (`K := N*D`); else they cannot be shown equal."""
-        for sym, expr in ((a, b), (b, a)):
-            if sym.is_Symbol and sym in self._flexible and sym not in expr.free_symbols:
-                seen, expected = self._seen.get(sym), self.seen(expr)
-                if seen is None or expected is None or seen == expected:
-                    return self._bind(sym, expr)
+        """`a == b` where one side is a compound expression: a flexible symbol is solved for, when it
+        appears once with coefficient 1 or -1 (`K := N*D`, `P - 2 == 2` gives `P := 4`, `P - L == L`
+        gives `P := 2*L`), and bound when the sizes seen agree; else they cannot be shown equal."""
+        difference = sp.expand(a - b)
+        alone = {a, b}  # a symbol that is one side is bound to the other first, then the latest
+        for sym in sorted(difference.free_symbols & self._flexible, key=lambda s: (s not in alone, -self._order[s])):
+            coefficient = difference.coeff(sym)
+            rest = sp.expand(difference - coefficient * sym)
+            if coefficient not in (1, -1) or sym in rest.free_symbols:
+                continue
+            expr = -rest * coefficient
+            seen, expected = self._seen.get(sym), self.seen(expr)
+            if (seen is None or expected is None or seen == expected) and not (expr.is_Integer and expr < 1):
+                self._bind(sym, expr)
+                return self.find(a)
+        return None
+
+    def divide(self, d, k: int) -> sp.Expr | None:
+        """`d / k` as a dimension, where it is whole: a multiple of `k`, or a flexible symbol whose size
+        seen is one, then bound to `k` times a new flexible symbol (`N := 3*M`, which the shape checks
+        verify); None otherwise."""
+        d = self.find(d)
+        quotient = sp.expand(d / k)
+        if all(c.is_Integer for c in sp.Poly(quotient, *quotient.free_symbols).coeffs()) if quotient.free_symbols \
+                else quotient.is_Integer:
+            return quotient
+        seen = self._seen.get(d)
+        if d.is_Symbol and d in self._flexible and seen is not None and seen % k == 0:
+            part = self.symbol(f"{d.name}_{k}", seen=seen // k, flexible=True)
+            self._bind(d, k * part)
+            return part
         return None
 
     def broadcast(self, a, b) -> sp.Expr | None:

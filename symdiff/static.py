@@ -154,8 +154,11 @@ def compare(op: str, a, b, graph):
     python, symbolic = _COMPARE[op]
     if symbolic is not None and (isinstance(a, sp.Expr) or isinstance(b, sp.Expr)):
         if isinstance(a, (int, float, sp.Expr)) and isinstance(b, (int, float, sp.Expr)):
-            return dim_decision(symbolic(graph.dims.find(a) if isinstance(a, sp.Symbol) else a,
-                                         graph.dims.find(b) if isinstance(b, sp.Symbol) else b), graph)
+            decided = symbolic(graph.dims.find(a) if isinstance(a, sp.Symbol) else a,
+                               graph.dims.find(b) if isinstance(b, sp.Symbol) else b)
+            if op in ("Eq", "NotEq") and decided not in (sp.true, sp.false) and _unified(a, b, graph):
+                return op == "Eq"  # `w.size == X.shape[1] + 1` at sizes that agree: required of every call
+            return dim_decision(decided, graph)
     if op in ("Eq", "NotEq") and isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):
         equal = all(compare("Eq", x, y, graph) for x, y in zip(a, b))
         return equal if op == "Eq" else not equal
@@ -164,6 +167,12 @@ def compare(op: str, a, b, graph):
     except Exception as exc:
         refuse(graph, f"cannot compare {a!r} and {b!r}: {exc}")
     return result if isinstance(result, bool) else truth(result, graph)
+
+
+def _unified(a, b, graph) -> bool:
+    """Whether two sizes that agree at the call being derived can be made one (see `Dims.equal`)."""
+    seen = graph.dims.seen(a), graph.dims.seen(b)
+    return None not in seen and seen[0] == seen[1] and graph.dims.equal(a, b) is not None
 
 
 def sequence(value, graph, what: str = "this loop") -> list:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .errors import UnknownCallError, UnsupportedSyntaxError
 from .resolve import BINARY_OPERATORS, NOT_CONSTANT, STATIC_OPERATORS, UNARY_OPERATORS, Resolver, dotted_name
-from .ops import OPS
+from .ops import OPS, Bound
 from .source import FunctionSource
 from .static import MUTATORS
 
@@ -262,7 +262,11 @@ class Validator(ast.NodeVisitor):
         if path is None:
             return True
         root = path.split(".")[0]
-        return root in self.local_names or not self.resolver.is_module(root) and self.resolver.lookup(root)[0]
+        if root in self.local_names:
+            return True
+        if self.resolver.call(path) is not None:  # `norm.logpdf` after `from scipy.stats import norm`
+            return False
+        return not self.resolver.is_module(root) and self.resolver.lookup(root)[0]
 
     def visit_Attribute(self, node):
         if self._on_value(node):
@@ -275,9 +279,12 @@ class Validator(ast.NodeVisitor):
         foreign = self.resolver.foreign(path) if value is NOT_CONSTANT else None
         if foreign:
             self.refuse(node, f"`{path}`, {foreign[0]}", foreign[1])
+        op = self.resolver.call(path) if value is NOT_CONSTANT else None
+        if op is not None:  # a function passed as a value: `nonlinearity=np.tanh`
+            value = Bound(op)
         if value is NOT_CONSTANT:
-            self.refuse(node, f"`{self.resolver.describe(path)}`, which is not a number symdiff knows",
-                        "Pass the value as a parameter.")
+            self.refuse(node, f"`{self.resolver.describe(path)}`, which is neither a number nor a function "
+                        "symdiff knows", "Pass the value as a parameter.")
         self.resolved[node] = Constant(value)
 
     def visit_Call(self, node):
@@ -285,8 +292,9 @@ class Validator(ast.NodeVisitor):
         if isinstance(func, ast.Attribute) and self._on_value(func):
             self.resolved[node] = f"method.{func.attr}" if f"method.{func.attr}" in OPS else Method(func.attr)
             self.visit(func.value)
-        elif isinstance(func, ast.Name) and func.id in self.local_names:
-            self.resolved[node] = Method(None)  # a function held by a parameter or a local name
+        elif isinstance(func, ast.Name) and func.id in self.local_names or isinstance(func, (ast.Call, ast.Subscript)):
+            self.resolved[node] = Method(None)  # a function held by a parameter, a local name or a value
+            self.visit(func)                    # (`nn.MSELoss()(y, t)`, `activations[i](x)`)
         else:
             path = dotted_name(func)
             if path is None:
@@ -343,14 +351,14 @@ class ValueAttribute:
 @dataclass(frozen=True)
 class Method:
     """`a.b(...)` of a value, decided by what `a` is (`hs.append(h)`, `self.forward(x)`); `attr` None
-    for a call of a function value (`act(x)` where `act` is a parameter)."""
+    for a call of a function value (`act(x)` where `act` is a parameter, `acts[0](x)`)."""
 
     attr: str | None
 
 
 @dataclass(frozen=True)
 class Constant:
-    """A module attribute that is a number (`np.pi`)."""
+    """A module attribute that is a number (`np.pi`), a dtype or a library function (`np.tanh`, `Bound`)."""
 
     value: object
 

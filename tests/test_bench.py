@@ -198,3 +198,13 @@ def test_runs_leave_no_untracked_files():
                              cwd=ROOT, capture_output=True, text=True)
     assert ignored.stdout.split() == ["benchmarks/results/bench-20990101-000000-quick.json",
                                       "benchmarks/results/bench-20990101-000000.png"]
+
+
+def test_dispatch_overhead_benchmark_runs(capsys):
+    from benchmarks import dispatch
+
+    assert dispatch.main(["--quick", "--workloads", "A,B", "--dtypes", "float64"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].startswith("| workload | generated code | value_and_grad | overhead |")
+    assert [r.split(" | ")[0] for r in rows[2:]] == ["| A float64", "| B float64"]
+    assert all(r.count("µs") == 5 for r in rows[2:])

@@ -17,7 +17,7 @@ STAGES = [
     {"printing", "emit", "emit_loops", "array_api"},
     {"derivation", "dot"},
     {"export"},
-    {"arguments", "api", "check"},
+    {"arguments", "dispatch", "api", "check"},
     {"cli", "__init__", "__main__", "examples"},
 ]
 

@@ -13,7 +13,7 @@ from typing import Callable
 
 import sympy as sp
 
-from ..errors import UnsupportedSyntaxError
+from ..errors import ShapeError, UnsupportedSyntaxError
 from ..ir import Value, normalize_axes
 from ..scalar import mask
 
@@ -102,13 +102,53 @@ def refuse(*names: str, message: str, hint: str) -> None:
     REFUSED.update(names)
 
 
+@dataclass(frozen=True, eq=False)
+class Bound:
+    """A library function as a value (`act=np.tanh`), with keyword options bound (a loss module's)."""
+
+    op: str
+    keywords: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DType:
+    """A dtype named in the source (`np.float32`, `torch.bool`, `bool`, `x.dtype` as "same")."""
+
+    name: str
+
+    def __repr__(self):
+        return f"the dtype {self.name}"
+
+    @property
+    def kind(self) -> str:
+        """"bool", "int" or "float" ("same", an array's own dtype, is a float's)."""
+        return "bool" if self.name.startswith("bool") else "int" if self.name.startswith(("int", "long")) else "float"
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A result symdiff does not compute (the indices of `torch.max(x, dim)`): refused where used."""
+
+    message: str
+    hint: str
+
+
 def array(graph, value, what: str) -> Value:
     """`value` as an array operand: numbers and dimensions (`x.shape[0]`, a SymPy expression of
-    dimension symbols) become constants, masks 0 and 1; anything else is refused."""
+    dimension symbols) become constants, masks 0 and 1, lists holding arrays of one shape their
+    stack (as `np.array`); anything else is refused."""
+    if isinstance(value, Unavailable):
+        raise UnsupportedSyntaxError(value.message, location=graph.location, hint=value.hint)
     if isinstance(value, Value):
         return value.apply(mask, label=value.label) if value.is_mask else value
     if isinstance(value, (int, float, sp.Expr)) and not isinstance(value, bool):
         return graph.const(value)
+    if isinstance(value, (list, tuple)) and _holds_array(value):  # numpy reads it as np.array(value)
+        from .joining import np_array
+        try:
+            return np_array(graph, value)
+        except ShapeError:  # arrays of different shapes (a parameter tree): refused as a container
+            pass
     if isinstance(value, (list, tuple, dict)):
         raise UnsupportedSyntaxError(
             f"{what} must be an array or a number, not a {type(value).__name__} of {len(value)} items",
@@ -183,5 +223,6 @@ def axis_list(graph, axis, ndim: int) -> list:
 
 from . import (  # noqa: E402,F401  (they register)
     arithmetic, elementwise, masks, activations, axes, reductions, norms, softmax, losses, linalg, reshaping,
-    joining, reordering, diagonals, products, constants, gathers,
+    joining, reordering, diagonals, products, constants, gathers, numbers, normalization, modules, splits,
+    distributions, polynomials, dtypes, sorting,
 )

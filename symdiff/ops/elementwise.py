@@ -4,6 +4,7 @@ SymPy gives their derivatives; `NUMPY_FUNCTIONS` is how the emitter spells them.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import sympy as sp
@@ -63,6 +64,10 @@ UNARY = (
     Unary("cbrt", S.cbrt, torch=None, array_api=False),
     Unary("reciprocal", lambda u: 1 / u, "positive"),
     Unary(None, sp.erf, torch="erf", spellings=("torch.special.erf", "scipy.special.erf")),
+    Unary(None, S.gammaln, "positive", torch="lgamma", spellings=("scipy.special.gammaln", "torch.special.gammaln"),
+          array_api=False),
+    Unary(None, S.digamma, "positive", torch="digamma", array_api=False,
+          spellings=("scipy.special.digamma", "scipy.special.psi", "torch.special.digamma", "torch.special.psi")),
     Unary("sign", S.signum),
     Unary("floor", S.floor),
     Unary("ceil", S.ceil),
@@ -89,6 +94,10 @@ NUMPY_FUNCTIONS = {
     S.clip: "clip",
     S.hardtanh: "clip",
     S.xlogy: "scipy.special.xlogy",
+    S.gammaln: "scipy.special.gammaln",
+    S.digamma: "scipy.special.psi",
+    S.hurwitz_zeta: "scipy.special.zeta",
+    S.betaln: "scipy.special.betaln",
     S.clip_below: "maximum",
     S.clip_above: "minimum",
 }
@@ -132,6 +141,7 @@ BINARY = {
     S.logaddexp: ("numpy.logaddexp", "torch.logaddexp", "method.logaddexp"),
     S.logaddexp2: ("numpy.logaddexp2", "torch.logaddexp2", "method.logaddexp2"),
     S.hypot: ("numpy.hypot", "torch.hypot", "method.hypot"),
+    S.betaln: ("scipy.special.betaln",),
 }
 
 
@@ -151,6 +161,7 @@ def clip(graph, x, lo, hi):
     """x clamped to [lo, hi] (either bound may be None), with torch's gradient: 1 where
     lo <= x <= hi, boundaries included."""
     x = array(graph, x, "the array")
+    lo, hi = (None if b in (-math.inf, math.inf) else b for b in (lo, hi))  # an infinite bound bounds nothing
     if lo is None and hi is None:
         raise UnsupportedSyntaxError("clip needs a lower or an upper bound; both are None",
                                      location=graph.location, hint="Give `min` or `max` (or drop the clip).")
@@ -178,10 +189,14 @@ EXAMPLES.extend([
             b=(2, 3)),
     example("a.atan2(b) + a.arctan2(b) + a.logaddexp(b) + a.hypot(b)", a=(3,), b=(3,)),
     example("torch.logaddexp2(a, b) + a.logaddexp2(b)", a=(3,), b=(3,)),
+    example("scipy.special.betaln(a, b) + scipy.special.betaln(a, 2.5)", "positive", second_order=True,
+            array_api=False, a=(3, 4), b=(4,)),
     example("np.clip(a, -0.5, 0.8) + np.clip(a, None, 0.3) + np.clip(a, -0.2, None) + np.clip(a, min=-1, max=1)"
             " + a.clip(-0.5, 0.5) + a.clip(max=0.1)", second_order=True, a=(3, 4)),
     example("np.clip(a, b, b + c * c)", a=(3, 4), b=(4,), c=(3, 1)),
-    example("torch.clamp(a, -0.5, 0.8) + torch.clip(a, max=0.3) + a.clamp(min=-0.2) + a.clip(-1, 1)", a=(3, 4)),
+    example("torch.clamp(a, -0.5, 0.8) + torch.clip(a, max=0.3) + a.clamp(min=-0.2) + a.clip(-1, 1)"
+            " + torch.clamp(a, 0.1, float('inf'))", a=(3, 4)),
+    example("np.clip(a, -math.inf, 0.2) + np.clip(a, 0.1, np.inf)", a=(3, 4)),
     example("torch.clamp(a, min=b, max=b + c * c)", a=(2, 3), b=(2, 3), c=(2, 3)),
 ])
 

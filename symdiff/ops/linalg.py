@@ -122,6 +122,52 @@ def torch_einsum(graph, equation, operands):
     return einsum_op(graph, equation, *operands)
 
 
+def tensordot(graph, a, b, axes) -> Value:
+    """numpy.tensordot: the last `axes` axes of `a` contracted with the first of `b` (an int), or the
+    axes listed in a pair of sequences, as an einsum."""
+    x, y = array(graph, a, "the first array"), array(graph, b, "the second array")
+    axes = constant(graph, axes, "`axes`")
+    if isinstance(axes, int) and not isinstance(axes, bool) and 0 <= axes <= min(x.ndim, y.ndim):
+        pairs = (list(range(x.ndim - axes, x.ndim)), list(range(axes)))
+    elif isinstance(axes, (tuple, list)) and len(axes) == 2:
+        pairs = [[p] if isinstance(p, int) else list(p) for p in axes]
+    else:
+        raise UnsupportedSyntaxError(f"tensordot: `axes` {axes!r} is neither a count nor a pair of axis lists",
+                                     location=graph.location, hint="e.g. axes=2 or axes=([1, 0], [0, 1]).")
+    try:
+        first, second = ([p % n for p in ps] for ps, n in zip(pairs, (x.ndim, y.ndim)))
+    except TypeError:
+        first = second = None
+    if first is None or len(first) != len(second) or len(set(first)) != len(first) or len(set(second)) != len(second):
+        raise UnsupportedSyntaxError(f"tensordot: `axes` {axes!r} must pair as many distinct axes of each array",
+                                     location=graph.location, hint="e.g. axes=([1, 0], [0, 1]).")
+    letters = iter("abcdefghijklmnopqrstuvwxyz")
+    left = [next(letters) for _ in range(x.ndim)]
+    right = [next(letters) for _ in range(y.ndim)]
+    for i, j in zip(first, second):
+        right[j] = left[i]
+    out = [c for i, c in enumerate(left) if i not in first] + [c for j, c in enumerate(right) if j not in second]
+    return einsum_op(graph, f"{''.join(left)},{''.join(right)}->{''.join(out)}", x, y)
+
+
+@defop("numpy.tensordot")
+def np_tensordot(graph, a, b, axes=2):
+    return tensordot(graph, a, b, axes)
+
+
+@defop("torch.tensordot")
+def torch_tensordot(graph, a, b, dims=2, out=None):
+    constant(graph, out, "`out`", allowed=(None,))
+    return tensordot(graph, a, b, dims)
+
+
+@defop("torch.nn.functional.linear")
+def linear(graph, input, weight, bias=None):
+    """torch's x @ W.T + b."""
+    y = matmul(array(graph, input, "`input`"), swap_last(array(graph, weight, "`weight`")))
+    return y if bias is None else y + array(graph, bias, "`bias`")
+
+
 # -- matrix functions ----------------------------------------------------------------------------
 
 
@@ -287,6 +333,13 @@ EXAMPLES.extend([
     example("np.einsum('bij,bjk,k->bi', a, b, c)", a=(2, 3, 4), b=(2, 4, 5), c=(5,), array_api=False),
     example("np.einsum('iij->j', a)", a=(3, 3, 2), array_api=False),
     example("np.einsum('ij,ij->ij', a, b)", a=(3, 1), b=(3, 4)),
+    example("np.tensordot(a, b) + np.tensordot(a, b.T, axes=([1, 0], [0, 1])) + np.tensordot(a, c, axes=1).sum()"
+            " + np.tensordot(a, b.T, axes=(1, 0)).sum() + np.tensordot(c, c, 0).sum()", a=(3, 4), b=(3, 4), c=(4,),
+            array_api=False),
+    example("torch.tensordot(a, b, dims=2) + torch.tensordot(a, b.transpose(0, 1), dims=([1], [0])).sum()",
+            a=(3, 4), b=(3, 4), array_api=False),
+    example("F.linear(x, w, b) + F.linear(x, w)", x=(5, 3), w=(4, 3), b=(4,)),
+    example("F.linear(x, w)", x=(3,), w=(4, 3)),
     example("torch.einsum('bij,bjk->bik', a, b) + torch.einsum('b i j, b j k', a, b)", a=(2, 3, 4), b=(2, 4, 5),
             array_api=False),
     example("np.linalg.inv(a) + scipy.linalg.inv(a)", a=(3, 3), domain="spd", second_order=True),

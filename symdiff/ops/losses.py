@@ -1,4 +1,5 @@
-"""Losses with torch semantics: BCE with logits, MSE, cross-entropy, L1, Huber, smooth L1, KL divergence."""
+"""Losses with torch semantics: BCE (of logits or probabilities), MSE, cross-entropy, L1, Huber, smooth L1,
+KL divergence."""
 from __future__ import annotations
 
 import sympy as sp
@@ -10,7 +11,7 @@ from ..indexing import index_array
 from ..primitives.constants import arange
 from ..primitives.gathers import Gather, Kept, SafeIndex
 from ..ir import Value, elementwise
-from ..scalar import absolute, softplus, xlogy
+from ..scalar import absolute, clip_below, softplus, xlogy
 from .softmax import log_softmax
 
 def reduce_loss(graph, loss: Value, reduction) -> Value:
@@ -94,11 +95,8 @@ def cross_entropy(graph, input, target, weight=None, size_average=None, ignore_i
         raise graph.shape_error(f"cross_entropy takes (C,) or (N, C) logits, not shape {x.shape_text}")
     smoothing = constant(graph, label_smoothing, "`label_smoothing`")
     if y.ndim == x.ndim - 1:
-        if smoothing:
-            raise UnsupportedSyntaxError("label_smoothing with class-index targets is not supported",
-                                         location=graph.location,
-                                         hint="Pass class probabilities of the input's shape instead.")
-        return class_index_loss(graph, log_softmax(x, x.ndim - 1), target, weight, ignore_index, reduction)
+        return class_index_loss(graph, log_softmax(x, x.ndim - 1), target, weight, ignore_index, reduction,
+                                number(graph, smoothing, "`label_smoothing`"))
     if y.ndim != x.ndim:
         raise graph.shape_error(
             f"cross_entropy: the target `{y.label}` has shape {y.shape_text}; it must hold class indices "
@@ -120,10 +118,11 @@ def cross_entropy(graph, input, target, weight=None, size_average=None, ignore_i
 register(cross_entropy, "symdiff.functional.cross_entropy", like=functional.cross_entropy)
 
 
-def class_index_loss(graph, logp: Value, target, weight, ignore_index, reduction) -> Value:
+def class_index_loss(graph, logp: Value, target, weight, ignore_index, reduction, smoothing=0) -> Value:
     """torch's nll_loss: -weight[t] * logp[t] per sample, for log-probabilities of shape (C,) or
     (N, C) and class indices `t` of shape () or (N,); targets equal to `ignore_index` count for
-    nothing, and 'mean' divides by the total weight of the others."""
+    nothing, and 'mean' divides by the total weight of the others. With cross_entropy's
+    `label_smoothing` s, (1 - s) of that plus s times the weighted mean of -logp over the classes."""
     t = index_array(graph, target, "the class-index `target`")
     if logp.ndim not in (1, 2) or t.ndim != logp.ndim - 1 or (
             t.ndim and graph.dims.equal(t.shape[0], logp.shape[0]) is None):
@@ -137,11 +136,16 @@ def class_index_loss(graph, logp: Value, target, weight, ignore_index, reduction
     kept = Kept.build(t, logp, ignore, label=f"{t.label} != {ignore}", stem="kept")
     rows = [arange(graph, logp.shape[0])] if logp.ndim == 2 else []
     picked = Gather.build(logp, *rows, safe, 0, label=f"{logp.label}[{t.label}]", stem="picked")
+    weights = kept
     if weight is not None:
-        kept = Gather.build(array(graph, weight, "`weight`"), safe, 0, stem="weights") * kept
-    loss = -picked * kept
+        weight = array(graph, weight, "`weight`")
+        weights = Gather.build(weight, safe, 0, stem="weights") * kept
+    loss = -picked * weights
+    if smoothing:
+        spread = (logp if weight is None else logp * weight).sum(axis=logp.ndim - 1)
+        loss = (1 - smoothing) * loss - smoothing / logp.shape[-1] * spread * kept
     constant(graph, reduction, "`reduction`", allowed=("mean", "sum", "none"))
-    return loss.sum() / kept.sum() if reduction == "mean" else reduce_loss(graph, loss, reduction)
+    return loss.sum() / weights.sum() if reduction == "mean" else reduce_loss(graph, loss, reduction)
 
 
 def _torch_nll_signature(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -157,6 +161,24 @@ def nll_loss(graph, input, target, weight=None, size_average=None, ignore_index=
 
 
 register(nll_loss, "symdiff.functional.nll_loss", like=functional.nll_loss)
+
+
+def _torch_bce_probabilities_signature(input, target, weight=None, size_average=None, reduce=None,
+                                       reduction="mean"):
+    """torch.nn.functional.binary_cross_entropy."""
+
+
+@defop("torch.nn.functional.binary_cross_entropy", like=_torch_bce_probabilities_signature)
+def binary_cross_entropy(graph, input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """-(y log p + (1 - y) log(1 - p)) of probabilities p, each log clamped at -100 as torch does."""
+    _no_legacy(graph, size_average, reduce)
+    p, y = array(graph, input, "`input`"), array(graph, target, "`target`")
+    same_shape(graph, "binary_cross_entropy", p, y)
+    loss = elementwise(lambda u, t: -(t * clip_below(sp.log(u), -100) + (1 - t) * clip_below(sp.log(1 - u), -100)),
+                       p, y, label=f"binary_cross_entropy({p.label}, {y.label})")
+    if weight is not None:
+        loss = loss * array(graph, weight, "`weight`")
+    return reduce_loss(graph, loss, reduction)
 
 
 def _difference(graph, what: str, input, target) -> Value:
@@ -266,6 +288,14 @@ EXAMPLES.extend([
     example("F.cross_entropy(a, t, reduction='none') * F.cross_entropy(a, t, weight=w)",
             a=(5, 4), t=(5,), w=(4,), array_api=False, integers={"t": 4}, domain="positive"),
     example("F.cross_entropy(a, t) + F.nll_loss(a, t)", a=(4,), t=(), array_api=False, integers={"t": 4}),
+    example("F.cross_entropy(a, t, label_smoothing=0.1) + F.cross_entropy(a, t, weight=w, label_smoothing=0.2,"
+            " ignore_index=1) + F.cross_entropy(a, t, reduction='none', label_smoothing=0.3).sum()"
+            " + F.cross_entropy(a, t, weight=w, reduction='sum', label_smoothing=0.1)",
+            a=(6, 4), t=(6,), w=(4,), array_api=False, integers={"t": 4}, domain="positive", second_order=True),
+    example("F.cross_entropy(a, t, label_smoothing=0.25)", a=(4,), t=(), array_api=False, integers={"t": 4}),
+    example("F.binary_cross_entropy(a, b) + F.binary_cross_entropy(a, b, weight=w, reduction='sum')"
+            " + F.binary_cross_entropy(a, b, reduction='none')", a=(3, 4), b=(3, 4), w=(4,), domain="probability",
+            second_order=True),
     example("sf.cross_entropy(a, t, weight=w) + sf.nll_loss(a, t, ignore_index=1, reduction='sum')",
             a=(5, 3), t=(5,), w=(3,), array_api=False, integers={"t": 3}, domain="positive"),
 ])

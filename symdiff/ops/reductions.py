@@ -2,9 +2,11 @@
 weighted averages, and the cumulative sum and product."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import sympy as sp
 
-from . import EXAMPLES, array, constant, defop, example, refuse, register
+from . import EXAMPLES, Unavailable, array, constant, defop, example, refuse, register
 from ..errors import UnsupportedSyntaxError
 from ..ir import Value, elementwise, normalize_axes
 from ..primitives import CumProd, CumSum, ReduceMax, ReduceMin, ReduceNorm, ReduceProd
@@ -105,15 +107,31 @@ def _torch_amax(op):
     return impl
 
 
+class ValuesIndices(NamedTuple):
+    """What torch.max(x, dim) returns: `.values` (or `[0]`, or `values, _ = ...`) and `.indices`."""
+
+    values: Value
+    indices: Unavailable
+
+
+def _values_indices(graph, op, input, dim, keepdim) -> ValuesIndices:
+    word = op.method
+    return ValuesIndices(reduce(graph, op, input, dim, keepdim), Unavailable(
+        f"the indices of `torch.{word}(x, dim)`, which symdiff does not compute (they have no gradient)",
+        f"Compute them outside the function (`x.arg{word}(dim)`) and pass them in."))
+
+
 def _torch_max(op):
-    """torch.max(x), torch.max(x, dim) (its `.values`) and torch.max(x, other) (elementwise)."""
+    """torch.max(x), torch.max(x, dim) (values and indices) and torch.max(x, other) (elementwise)."""
 
     def impl(graph, input, dim=None, keepdim=False, *, other=None, out=None):
         unsupported(graph, out=out)
         if isinstance(dim, Value) or other is not None:
             a, b = array(graph, input, "`input`"), array(graph, dim if other is None else other, "`other`")
             return _elementwise_extremum(op, a, b)
-        return reduce(graph, op, input, dim, keepdim)
+        if dim is None:
+            return reduce(graph, op, input, dim, keepdim)
+        return _values_indices(graph, op, input, dim, keepdim)
 
     return impl
 
@@ -129,7 +147,9 @@ def _method_extremum(op):
         unsupported(graph, out=out, initial=initial, where=where)
         if isinstance(axis, Value):  # torch's x.max(other)
             return _elementwise_extremum(op, array(graph, self, "the array"), axis)
-        return reduce(graph, op, self, _axes(graph, axis, dim), keepdims or keepdim)
+        if dim is not None:  # torch's x.max(dim=1): values and indices
+            return _values_indices(graph, op, self, dim, keepdim)
+        return reduce(graph, op, self, axis, keepdims or keepdim)
 
     return impl
 
@@ -142,7 +162,7 @@ for _word, _op in _EXTREMA.items():
 
 @defop("attribute.values")
 def values(graph, input):
-    """`torch.max(x, dim).values`: the maxima (torch's indices are not computed)."""
+    """`x.max(1).values`, where `x.max(1)` reads as numpy's maxima along axis 1 (torch's pair)."""
     node = graph.nodes.get(input.expr) if isinstance(input, Value) else None
     if node is None or not isinstance(node.definition, ReduceMax):
         raise UnsupportedSyntaxError("`.values` is supported on the result of torch.max or torch.min",
@@ -331,7 +351,8 @@ EXAMPLES.extend([
     example("torch.amax(a, 1, keepdim=True) + torch.amin(a) + a.amax() + a.amin(dim=(0, 1), keepdim=True)",
             a=(3, 4)),
     example("torch.max(a) + torch.min(a) + torch.max(a, 1).values + torch.min(a, dim=0).values.sum()"
-            " + a.max(dim=1).values + a.min(1, keepdim=True).values.sum()", a=(3, 4)),
+            " + a.max(dim=1).values + a.min(1, keepdim=True).values.sum() + torch.max(a, 1)[0]"
+            " + a.min(dim=1, keepdim=True)[0].sum()", a=(3, 4)),
     example("torch.max(a, b) + torch.min(a, other=b) + a.max(b) + a.min(b)", a=(3, 4), b=(4,)),
     # prod
     example("np.prod(a) + np.prod(a, axis=1).sum() + a.prod(0).sum() + a.prod(axis=(0, 1), keepdims=True)",

@@ -107,6 +107,14 @@ class SafeIndex(Constant):
     shape = staticmethod(same_shape)
 
 
+class Argsort(Constant):
+    """`np.argsort(x, axis)`, stable: the order that sorts `x`, an index array (no derivative)."""
+
+    params = ("axis",)
+    numpy = "np.argsort({x}, axis={axis}, kind='stable')"
+    shape = staticmethod(same_shape)
+
+
 class Kept(Constant):
     """1.0 where a class index is not `ignore`, else 0.0, in `like`'s dtype."""
 

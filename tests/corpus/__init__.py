@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 #: The corpus modules, one per source style, in report order.
 STYLES = ("autograd_examples", "jax_examples", "torch_examples", "d2l_examples", "tangent_examples", "scipy_examples",
-          "numpy_idioms", "models", "loops_examples")
+          "numpy_idioms", "models", "loops_examples", "reach_examples")
 
 
 @dataclass
