@@ -1,7 +1,7 @@
 """The user-facing transforms: `derive`, `grad`, `value_and_grad`, `vjp`, `jvp`, `jacobian`,
 `hessian`, `hvp`.
 
-The pipeline, one way: source -> `parse` -> `optimize.stabilize` -> `differentiate` (in
+The pipeline, one way: source -> `parse` -> `stable.stabilize` -> `differentiate` (in
 `Derivation`) -> `optimize.schedule` -> `emit`.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .errors import InputTypeError, Location, ShapeError, SymdiffError, WrtError
 from .export import DEFAULT_KINDS, export_source, write_atomically
 from .ir import Graph
 from .names import unnamed_dim
-from .optimize import stabilize
+from .stable import stabilize
 from .outside import signature_of
 from .parse import parse
 from .shapes import Dims
@@ -169,6 +169,7 @@ def derive(fn, *, wrt=None, shapes=None, has_aux: bool = False, dtype=None) -> D
     flat = flat_wrt(wrt, layout)
     dtypes = {p: np.dtype(dtype) for p in leaf_shapes} if dtype is not None else None
     derivation = _derive(source, flat, dims, layout, leaf_shapes, dtypes, has_aux)
+    derivation.dtypes_declared = dtype is not None
     if not derivation.graph[derivation.output].shape:
         derivation.grads  # derive the gradient now, so that its errors surface here
     return derivation

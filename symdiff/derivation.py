@@ -16,10 +16,10 @@ import sympy as sp
 from . import emit, names
 from .differentiate import backward, forward
 from .errors import InputTypeError, NonScalarOutputError
-from .ir import Graph, Value, array_op
-from .primitives import Full
+from .ir import Graph, Value, exact
 from .primitives.einsums import identity_seed
 from .optimize import schedule
+from .reuse import reuse
 from .printing import math
 from .shapes import format_shape
 from .source import FunctionSource
@@ -67,6 +67,7 @@ class Derivation:
         self.inputs = inputs  # what the function reads from outside its parameters (`parse.Inputs`)
         self.output = graph.output
         self.dtypes = dtypes or {}
+        self.dtypes_declared = False  # True when `dtypes` were declared (`derive(dtype=...)`), not seen in a call
         self._built: dict = {}
         self._programs: dict = {}
         self._compiled: dict = {}
@@ -109,9 +110,7 @@ class Derivation:
 
     def _exact(self, dot: Value | None, shape: tuple, like: sp.Symbol) -> sp.Symbol:
         """A tangent as an array of exactly `shape` (zeros where it does not depend on the inputs)."""
-        if dot is None:
-            return array_op(self.graph, Full(like, sp.Tuple(*shape), sp.S.Zero), shape, "0").symbol
-        return (dot if dot.shape == tuple(shape) else dot.broadcast_to(shape)).symbol
+        return exact(self.graph.const(0) if dot is None else dot, shape, self.graph.value(like)).symbol
 
     def _jacobian_block(self, of: sp.Symbol, w: sp.Symbol, name: str) -> sp.Symbol:
         """d(of)/d(w) with shape of.shape + w.shape, by one forward sweep seeded with an identity (kept
@@ -259,11 +258,14 @@ class Derivation:
                     s: dtype.name for p, s in zip(self.params, self.param_symbols)
                     if p in self.dtypes and dtype is not None and self.dtypes[p].kind in "biu" and s not in indices
                 }
-                self._programs[kind] = program
+                program.dtypes = {s: program.casts.get(s, self.dtypes[p].name)
+                                  for p, s in zip(self.params, self.param_symbols) if p in self.dtypes}
+                program.dtypes_declared = self.dtypes_declared
+                self._programs[kind] = reuse(program)
             return self._programs[kind]
 
-    def function_ast(self, kind: str):
-        return emit.function_ast(self.program(kind), doc=self._docstring(kind))
+    def function_ast(self, kind: str, in_place: bool = True):
+        return emit.function_ast(self.program(kind), doc=self._docstring(kind), in_place=in_place)
 
     def _docstring(self, kind: str) -> str:
         wrt = ", ".join(self.wrt.names)
@@ -283,7 +285,7 @@ class Derivation:
         return f"{what}\n\nParameters and their shapes:\n{shapes}\n"
 
     def module_source(self, kinds=("value", "grad", "value_and_grad"), array_api: bool = False) -> str:
-        return emit.module_source([self.function_ast(k) for k in kinds], array_api=array_api)
+        return emit.module_source([self.function_ast(k, in_place=not array_api) for k in kinds], array_api=array_api)
 
     @functools.cached_property
     def source(self) -> str:

@@ -18,14 +18,14 @@ from pathlib import Path
 
 import sympy as sp
 
-from . import array_api as standard
-from . import emit_loops
+from . import array_api as standard, emit_loops, inplace
 from .ir import ArrayOp, is_boolean
 from .loops import Loop, LoopResult
 from .names import Namer
 from .ops.elementwise import NUMPY_FUNCTIONS
 from .optimize import Program
 from .printing import ordered_terms
+from .reuse import Facts
 from .scalar import equal, half_step, inf_at_zero, mask, maximum, minimum, nonnegative, signum, step
 
 _NP_FUNCTIONS = {
@@ -104,8 +104,14 @@ class Lowering:
         self.conditions: dict = {}  # statements holding a boolean mask: their conditions
 
     def __call__(self, expr) -> ast.expr:
+        """The expression's `ast`, marked with the SymPy expression it comes from (its `origin`)."""
         if not isinstance(expr, sp.Basic):  # a static number of an array operation
             expr = sp.sympify(expr)
+        node = self._node(expr)
+        node.origin = expr
+        return node
+
+    def _node(self, expr: sp.Basic) -> ast.expr:
         if isinstance(expr, sp.Symbol):
             return ast.Name(self.names[expr], ast.Load())
         if isinstance(expr, sp.Integer):
@@ -393,8 +399,9 @@ def _used_dims(program: Program) -> set:
     return used
 
 
-def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef:
-    """The `def` computing `program`."""
+def function_ast(program: Program, *, doc: str | None = None, in_place: bool = True) -> ast.FunctionDef:
+    """The `def` computing `program`; with `in_place`, elementwise chains run in place where shapes
+    and dtypes allow it (see `inplace`), into dead temporaries' buffers where `reuse` gave them."""
     params = [str(p) for p in program.params]
     fresh = Namer(params)
     names: dict = {p: str(p) for p in program.params}
@@ -416,8 +423,11 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
     for p, dtype in program.casts.items():
         body.append(ast.parse(f"{names[p]} = {names[p]}.astype(np.{dtype})").body[0])
 
-    def statements(stmts, lowering) -> list[ast.stmt]:
-        """Statements lowered with `lowering` (loop bodies have their own, see `emit_loops`)."""
+    typing = inplace.Typing(Facts(program)) if in_place else None
+
+    def statements(stmts, lowering, typing=None) -> list[ast.stmt]:
+        """Statements lowered with `lowering` (loop bodies have their own and no in-place code, see
+        `emit_loops`)."""
         out, grad_of, loops = [], None, emit_loops.results(stmts)
         for stmt in stmts:
             if stmt.grad_of is not None and stmt.grad_of != grad_of:
@@ -426,17 +436,20 @@ def function_ast(program: Program, *, doc: str | None = None) -> ast.FunctionDef
             grad_of = stmt.grad_of
             if is_boolean(stmt.expr):
                 lowering.conditions[stmt.target] = stmt.expr
+            target = lowering.names.get(stmt.target)
             if isinstance(stmt.expr, Loop):
                 out += emit_loops.loop(stmt, lowering, fresh, loops.get(stmt.target, {}), statements)
             elif isinstance(stmt.expr, LoopResult):
                 continue  # the loop assigns it
             elif isinstance(stmt.expr, ArrayOp) and stmt.expr.numpy_statements is not None:
-                out += lowering.statements(stmt.expr, lowering.names[stmt.target])
+                out += lowering.statements(stmt.expr, target)
+            elif typing is not None:
+                out += inplace.assign(target, lowering(stmt.expr), lowering.names.get(stmt.out), typing)
             else:
-                out.append(ast.Assign([ast.Name(lowering.names[stmt.target], ast.Store())], lowering(stmt.expr)))
+                out.append(ast.Assign([ast.Name(target, ast.Store())], lowering(stmt.expr)))
         return out
 
-    body += statements(program.statements, lower)
+    body += statements(program.statements, lower, typing)
     body.append(ast.Return(_returns(program.returns, lower)))
     args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in params], kwonlyargs=[], kw_defaults=[], defaults=[])
     return ast.FunctionDef(program.name, args, body, [], None, type_params=[]) if _HAS_TYPE_PARAMS \

@@ -27,7 +27,7 @@ def export_source(derivations: list[Derivation], kinds=DEFAULT_KINDS, command: s
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         raise ValueError(f"unknown kinds {unknown}: choose from {', '.join(KINDS)}")
-    functions = [d.function_ast(kind) for d in derivations for kind in kinds]
+    functions = [d.function_ast(kind, in_place=not array_api) for d in derivations for kind in kinds]
     names = [f.name for f in functions]
     all_ = ast.Assign([ast.Name("__all__", ast.Store())], ast.List([ast.Constant(n) for n in names], ast.Load()))
     return emit.module_source(functions, doc=_header(derivations, kinds, command, array_api), trailer=[all_],

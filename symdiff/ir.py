@@ -430,14 +430,22 @@ def elementwise(fn, *values: Value, label: str | None = None) -> Value:
     expr = _finite(graph, fn(*(v.expr for v in values)))
     symbols = graph.node_symbols(expr)
     arrays = [v for v in values if graph.node_symbols(v.expr)]
-    if (symbols or not arrays) and graph.dims.broadcast_shapes(*(graph[s].shape for s in symbols)) == shape:
-        return Value(graph, expr, shape, label)
-    # SymPy cancelled operands (x - x): keep the shape and dtype numpy would give
-    if symbols:
-        return Value(graph, expr, graph.dims.broadcast_shapes(*(graph[s].shape for s in symbols)), label)\
-            .broadcast_to(shape)
-    like = max(arrays, key=lambda v: (v.ndim, v.expr in graph))
-    return P.FullLike.build(like, expr, label=label).broadcast_to(shape)
+    if not symbols and arrays:  # SymPy cancelled every array operand (x - x)
+        like = max(arrays, key=lambda v: (v.ndim, v.expr in graph))
+        return exact(Value(graph, expr, (), label), shape, like)
+    return exact(Value(graph, expr, graph.dims.broadcast_shapes(*(graph[s].shape for s in symbols)), label), shape, None)
+
+
+def exact(value: Value, shape: Shape, like: Value | None) -> Value:
+    """`value` as an array of exactly `shape`, broadcast where it is smaller; a number (what SymPy
+    leaves of `x - x`) fills an array in the dtype of `like`. The one guard that keeps a result whose
+    operands cancelled in numpy's shape and dtype."""
+    shape = tuple(shape)
+    if value.graph.node_symbols(value.expr) or like is None:
+        return value if value.shape == shape else value.broadcast_to(shape)
+    if like.shape == shape:
+        return P.FullLike.build(like, value.expr, label=value.label)
+    return P.Full.build(like, shape, value.expr, label=value.label)
 
 
 def normalize_axes(graph: Graph, axis, ndim: int) -> tuple[int, ...]:

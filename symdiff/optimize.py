@@ -1,10 +1,12 @@
-"""Optimization: stabilizing rewrites, stable numpy forms, common subexpressions and the schedule.
+"""Optimization as named passes, each a function over a `Graph` (or its `Program`), testable alone.
 
-`stabilize` runs on the forward graph before differentiation, so that calculus happens on stable
-primitives. `schedule` turns the differentiated graph into a `Program`: the live statements in
-order, elementwise code expanded into the cheapest stable numpy form for the dtype, repeated
-subexpressions computed once, and single-use intermediates folded into the statement that reads
-them.
+`stable.stabilize` runs on the forward graph before differentiation, so that calculus happens on
+stable primitives. `schedule` turns the differentiated graph into a `Program` by the passes
+`fresh_outputs` (copies where an output would alias), `live` (the nodes needed), `cse` (each
+elementwise formula in its stable numpy form for the dtype, repeated subexpressions computed once),
+`fold` (single-use intermediates written inside their reader) and `order` (the statements, each
+temp just before its first reader). `reuse.reuse` then lets dead temporaries' buffers be written
+in place.
 """
 from __future__ import annotations
 
@@ -15,112 +17,11 @@ import sympy as sp
 
 from . import names
 from .errors import Location
-from .ir import ArrayOp, Graph
+from .ir import ArrayOp, Graph, exact
 from .loops import Loop, LoopResult
-from .primitives import Copy, Full, Reduction
-from .scalar import (
-    absolute, equal, inf_at_zero, log1p, logit, maximum, nonnegative, relu, sigmoid, softplus, stop_gradient,
-)
-
-# -- stabilization ---------------------------------------------------------------------------
-
-_a = sp.Wild("a")
-_c = sp.Wild("c", properties=[lambda e: not e.has(sp.exp)])  # a factor that is not itself the pattern
-
-#: Declarative rewrites to stable primitives, applied in order.
-REWRITES = (
-    (_c * sp.exp(_a) / (1 + sp.exp(_a)), _c * sigmoid(_a)),
-    (1 / (1 + sp.exp(_a)), sigmoid(-_a)),
-    (sp.log(1 + sp.exp(_a)), softplus(_a)),
-    (log1p(sp.exp(_a)), softplus(_a)),
-    (sp.log(sigmoid(_a)), -softplus(-_a)),
-    (sp.log(1 - sigmoid(_a)), -softplus(_a)),
-    (sp.log(_c * sp.exp(_a)), _a + sp.log(_c)),  # log(softmax(x)) -> log_softmax(x)
-)
-
-_MAX_INLINED_OPS = 200
-
-
-def rewrite(expr: sp.Expr) -> sp.Expr:
-    """`expr` with every rewrite applied (each pattern is tried only on subexpressions of its kind)."""
-    if not expr.has(sp.exp, sigmoid):  # every pattern involves one of them
-        return expr
-    for pattern, replacement in REWRITES:
-        kind = type(pattern)
-        expr = expr.replace(
-            lambda e: isinstance(e, kind) and e.match(pattern) is not None,
-            lambda e: replacement.xreplace(e.match(pattern)),
-        )
-    return expr
-
-
-def stabilize(graph: Graph) -> None:
-    """Rewrite elementwise nodes to stable primitives (`log(1 + exp(x))` -> `softplus(x)`).
-
-    A pattern may span statements (`e = np.exp(z)` then `np.log(1 + e)`): where inlining the
-    elementwise nodes a definition reads lets a rewrite fire, the inlined form is kept. Loop bodies
-    are rewritten too.
-    """
-    for body in graph.subgraphs:  # loop bodies
-        stabilize(body)
-    inlined: dict = {}  # each elementwise node's formula over non-elementwise nodes, while short
-    for symbol, node in list(graph.nodes.items()):
-        if not node.is_elementwise:
-            continue
-        new = rewrite(node.definition)
-        if new == node.definition:
-            full = _inline_elementwise(graph, node.definition, inlined)
-            inlined[symbol] = full
-            if full != node.definition:
-                candidate = rewrite(full)
-                if candidate != full:
-                    new = candidate
-        if new != node.definition:
-            graph.redefine(symbol, new)
-            inlined[symbol] = new
-
-
-def _inline_elementwise(graph: Graph, expr: sp.Expr, inlined: dict) -> sp.Expr:
-    """`expr` with the elementwise nodes it reads replaced by their (already inlined) formulas, each
-    only while the result stays under `_MAX_INLINED_OPS` operations (linear in the graph's size)."""
-    subs = {}
-    for s in graph.node_symbols(expr):  # selections (Piecewise) are slow to rebuild, and no pattern needs them
-        if graph[s].is_elementwise and s in inlined and not inlined[s].has(sp.Piecewise):
-            subs[s] = inlined[s]
-    if not subs:
-        return expr
-    full = expr.xreplace(subs)
-    return full if sp.count_ops(full) <= _MAX_INLINED_OPS else expr
-
-
-# -- stable numpy forms ------------------------------------------------------------------------
-
-
-def expand(expr: sp.Expr, dtype: str | None) -> sp.Expr:
-    """Primitives rewritten into the numpy operations that compute them stably and cheaply.
-
-    With e = exp(-|x|) shared: sigmoid(x) = max(e, x >= 0)/(1 + e) (1/(1 + e) for x >= 0, e/(1 + e)
-    below: one comparison instead of np.where, which is slower on every size); softplus(x) =
-    max(x, 0) + log1p(e), or log(1 + e) in float32, where it reuses the sigmoid's 1 + e and costs a
-    third of log1p for an absolute error near float32's epsilon.
-    """
-
-    def _softplus(x):
-        e = sp.exp(-absolute(x))
-        return maximum(x, 0) + (sp.log(1 + e) if dtype == "float32" else log1p(e))
-
-    replacements = {
-        sigmoid: lambda x: maximum(sp.exp(-absolute(x)), nonnegative(x)) / (1 + sp.exp(-absolute(x))),
-        softplus: _softplus,
-        relu: lambda x: maximum(x, 0),
-        logit: lambda p: sp.log(p / (1 - p)),
-        stop_gradient: lambda x: x,
-    }
-    return expr.replace(lambda e: type(e) in replacements, lambda e: replacements[type(e)](*e.args))
-
-
-# -- the program -----------------------------------------------------------------------------
-
+from .primitives import Copy, Reduction
+from .scalar import equal, inf_at_zero, sigmoid
+from .stable import expand
 
 @dataclass
 class Statement:
@@ -128,6 +29,8 @@ class Statement:
     expr: sp.Expr  # an elementwise expression, possibly with array operations folded in
     name: str  # what the value holds, for naming it
     grad_of: Location | None = None
+    shape: tuple | None = None  # None for a common subexpression (its operands' broadcast shape)
+    out: sp.Symbol | None = None  # a dead temporary whose buffer receives the value (see `reuse`)
     body: Program | None = None  # a loop's body, scheduled for the results the program reads
     test: Program | None = None  # a `while` loop's test
 
@@ -142,6 +45,9 @@ class Program:
     statements: list[Statement]
     returns: object  # a symbol, or a (nested) tuple of symbols
     casts: dict[sp.Symbol, str] = field(default_factory=dict)  # parameters to convert on entry
+    dtypes: dict[sp.Symbol, str] = field(default_factory=dict)  # parameters' dtypes, where known
+    dtypes_declared: bool = False  # `dtypes` were declared (`derive(dtype=...)`), not seen in a call
+    array_shapes: dict = field(default_factory=dict)  # the shape of each array operation folded in
 
 
 def _flatten(returns) -> list:
@@ -150,7 +56,7 @@ def _flatten(returns) -> list:
     return [returns]
 
 
-def _fresh_outputs(graph: Graph, returns):
+def fresh_outputs(graph: Graph, returns):
     """Copies where an output would alias an input, a view or another output."""
     seen = set()
 
@@ -167,7 +73,7 @@ def _fresh_outputs(graph: Graph, returns):
     return fresh(returns)
 
 
-def _live(graph: Graph, outputs) -> list:
+def live(graph: Graph, outputs) -> list:
     """The nodes the outputs need, in graph order."""
     live: set = set()
     stack = list(outputs)
@@ -179,7 +85,7 @@ def _live(graph: Graph, outputs) -> list:
     return [s for s in graph.nodes if s in live and not graph[s].is_param]
 
 
-def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict, dict, set, set]:
+def cse(graph: Graph, elementwise: list, dtype) -> tuple[dict, dict, set, set]:
     """Each elementwise node's stable numpy form with repeated subexpressions taken out as temps.
 
     Each distinct sigmoid is computed once, as a temp of its own (so that its derivative reads
@@ -207,8 +113,7 @@ def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict
     aliases = {}
     everything = list(exprs.values()) + list(temps.values())
     for s, expr in exprs.items():
-        # not where a formula reads both (`s - t` would cancel to a number and lose its dtype)
-        if expr in temps and expr not in aliases and not any(e.has(s) and e.has(expr) for e in everything):
+        if expr in temps and expr not in aliases and not any(_could_cancel(e, expr, s) for e in everything):
             aliases[expr] = s
             exprs[s] = temps.pop(expr)
     if aliases:
@@ -219,15 +124,28 @@ def _common_subexpressions(graph: Graph, elementwise: list, dtype) -> tuple[dict
 
 def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | None = None,
              fresh: bool = True) -> Program:
-    """The program computing `returns` (symbols, possibly nested in tuples) from `params` (with
-    `fresh`, copies where a result would alias an input or another result)."""
-    returns = _fresh_outputs(graph, returns) if fresh else returns
+    """The program computing `returns` (symbols, possibly nested in tuples) from `params`: the passes
+    `fresh_outputs` (unless not `fresh`: a loop body's results may alias), `live`, `cse` (of the
+    stable forms), `fold` and `order`, in that order; each loop's body scheduled the same way."""
+    returns = fresh_outputs(graph, returns) if fresh else returns
     outputs = set(_flatten(returns))
-    order = _live(graph, outputs)
-    exprs, temps, early, sigmoids = _common_subexpressions(graph, [s for s in order if graph[s].is_elementwise], dtype)
-    exprs.update({s: _array_op(graph, graph[s].definition) for s in order if not graph[s].is_elementwise})
+    nodes = live(graph, outputs)
+    exprs, temps, early, sigmoids = cse(graph, [s for s in nodes if graph[s].is_elementwise], dtype)
+    exprs.update({s: _array_op(graph, graph[s].definition) for s in nodes if not graph[s].is_elementwise})
     exprs.update(temps)
+    folded = fold(graph, nodes, exprs, outputs)
+    statements = order(graph, nodes, exprs, folded, temps, early, sigmoids)
+    for stmt in statements:
+        if isinstance(stmt.expr, Loop):
+            stmt.body, stmt.test = _loop_body(stmt, statements, dtype)
+    array_shapes = {_fold(e, folded): graph[s].shape for s, e in folded.items() if isinstance(e, ArrayOp)}
+    return Program(name, list(params), {p: graph[p].shape for p in params}, statements, returns,
+                   array_shapes=array_shapes)
 
+
+def fold(graph: Graph, nodes: list, exprs: dict, outputs: set) -> dict:
+    """The nodes written inside the expression that reads them (single-use intermediates, unnamed
+    views), with their expressions."""
     uses = Counter(outputs)
     readers: dict = {}
     for target, expr in exprs.items():
@@ -253,13 +171,17 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
             return False
         if inlined_view(s):
             return True
-        # one reader, which does not also read what s reads (`s - t` with s = t would cancel to a number),
-        # and is not a view read in several places (the formula would be computed in each)
+        # one reader, which is not a view read in several places (the formula would be computed in each)
         reader = readers[s][0] if uses[s] == 1 else None
-        return reader is not None and (isinstance(exprs[reader], Loop) or not exprs[reader].free_symbols & exprs[s].free_symbols) \
+        return reader is not None and (isinstance(exprs[reader], Loop) or not _could_cancel(exprs[reader], s, exprs[s])) \
             and not (inlined_view(reader) and copies(reader) > 1)
 
-    folded = {s: exprs[s] for s in order if inlined(s)}
+    return {s: exprs[s] for s in nodes if inlined(s)}
+
+
+def order(graph: Graph, nodes: list, exprs: dict, folded: dict, temps: dict, early: set, sigmoids: set) -> list:
+    """The statements in graph order, folded nodes substituted, each common subexpression (and each
+    node standing for one: `early`) computed just before its first reader, and each named."""
 
     def subject(expr) -> str:
         """The name of the value an expression is mostly about: a common subexpression it reads,
@@ -284,28 +206,32 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
         for dep in sorted(expr.free_symbols, key=sp.default_sort_key):
             if (dep in temps or dep in early) and dep not in done:
                 emit(dep, grad_of)
-        statements.append(Statement(s, expr, name_of(s), grad_of))
+        shape = graph[s].shape if s in graph.nodes else None
+        statements.append(Statement(s, expr, name_of(s), grad_of, shape))
 
-    for s in order:
+    for s in nodes:
         if s not in folded and s not in done:
             emit(s, graph[s].grad_of)
-    for stmt in statements:
-        if isinstance(stmt.expr, Loop):
-            stmt.body = _loop_body(stmt, statements, dtype)
-            scan = stmt.expr.scan
-            if scan.condition is not None:
-                stmt.test = schedule(scan.body, f"{stmt.name}_test", (scan.condition,), params=scan.body.params,
-                                     dtype=dtype, fresh=False)
-    return Program(name, list(params), {p: graph[p].shape for p in params}, statements, returns)
+    return statements
 
 
-def _loop_body(loop: Statement, statements: list, dtype) -> Program:
-    """A loop's body program: the outputs its live results need, each step."""
+def _loop_body(loop: Statement, statements: list, dtype) -> tuple:
+    """A loop's body program (the outputs its live results need, each step) and its test's."""
     scan = loop.expr.scan
     live = {int(s.expr.static[0]) for s in statements if isinstance(s.expr, LoopResult) and s.expr.args[0] == loop.target}
     carried, collected, _ = scan.needed(live)
     outputs = tuple(scan.carries[i][1] for i in carried) + tuple(scan.collected[j] for j in collected)
-    return schedule(scan.body, f"{loop.name}_body", outputs, params=scan.body.params, dtype=dtype, fresh=False)
+    body = schedule(scan.body, f"{loop.name}_body", outputs, params=scan.body.params, dtype=dtype, fresh=False)
+    test = None if scan.condition is None else \
+        schedule(scan.body, f"{loop.name}_test", (scan.condition,), params=scan.body.params, dtype=dtype, fresh=False)
+    return body, test
+
+
+def _could_cancel(formula: sp.Expr, old, new) -> bool:
+    """Whether writing `new` for `old` in `formula` could let SymPy cancel operands to a number
+    (`s - t` with t = s is 0, shapeless): the formula reads `old` and something `new` reads. Passes
+    avoid such substitutions; where one happens anyway, `_filled` restores the shape (`ir.exact`)."""
+    return formula.has(old) and bool(formula.free_symbols & new.free_symbols)
 
 
 def _filled(graph: Graph, s, value: sp.Expr) -> sp.Expr:
@@ -319,7 +245,7 @@ def _filled(graph: Graph, s, value: sp.Expr) -> sp.Expr:
                 ancestors.add(operand)
                 stack.append(operand)
     like = max((a for a in ancestors if graph[a].is_param), key=lambda a: len(graph[a].shape))
-    return Full(like, sp.Tuple(*graph[s].shape), value)
+    return graph[exact(graph.const(value), graph[s].shape, graph.value(like)).symbol].definition
 
 
 def _is_statements(definition) -> bool:

@@ -120,7 +120,9 @@ def test_rnn_gradient_matches_finite_differences_at_every_length_with_one_deriva
 def test_length_zero_gives_the_gradient_of_the_loop_free_program():
     r = rng(1)
     X, h0, Wx, Wh = np.zeros((0, B, D)), r.normal(size=(B, H)), r.normal(size=(D, H)), r.normal(size=(H, H))
+    h0_before = h0.copy()
     dX, dh0, dWx, dWh = symdiff.grad(rnn_final, wrt=(0, 1, 2, 3))(X, h0, Wx, Wh)
+    np.testing.assert_array_equal(h0, h0_before)  # the final state is h0 itself: never written in place
     np.testing.assert_array_equal(dh0, 2 * h0)  # the gradient of (h0 ** 2).sum()
     assert dX.shape == (0, B, D) and not dWx.any() and not dWh.any()
 

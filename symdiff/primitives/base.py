@@ -3,7 +3,7 @@ derivatives are zero) and filling a cotangent to its value's shape, and identiti
 from __future__ import annotations
 
 from .. import pyast as A
-from ..ir import ArrayOp, Value
+from ..ir import ArrayOp, Value, exact
 from ..shapes import format_shape
 
 
@@ -23,11 +23,7 @@ class Constant(ArrayOp):
 
 def full(g: Value, like: Value) -> Value:
     """`g` broadcast to exactly the shape of `like` (a constant fills an array of `like`'s dtype)."""
-    if g.shape == like.shape and g.graph.node_symbols(g.expr):
-        return g
-    if not g.graph.node_symbols(g.expr):
-        return FullLike.build(like, g.expr, label=g.label)
-    return g.broadcast_to(like.shape)
+    return exact(g, like.shape, like)
 
 
 def uniform(g: Value) -> bool:
