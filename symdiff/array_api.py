@@ -93,9 +93,11 @@ class _Rewrite(ast.NodeTransformer):
             return A.call(_xp("maximum"), a, cast)
         if name == "heaviside":  # not in the standard: (x > 0) + h * (x == 0), in x's dtype
             x, h = node.args
-            dtype = A.attr(copy.deepcopy(x), "dtype")
-            positive = A.call(_xp("astype"), ast.Compare(x, [ast.Gt()], [A.const(0)]), dtype)
-            zero = A.call(_xp("astype"), ast.Compare(copy.deepcopy(x), [ast.Eq()], [A.const(0)]), dtype)
+            positive = ast.Compare(x, [ast.Gt()], [A.const(0)])
+            zero = ast.Compare(copy.deepcopy(x), [ast.Eq()], [A.const(0)])
+            if any(isinstance(n, ast.Name) for n in ast.walk(x)):  # an array, not a number (`heaviside(1.0, 0.5)`)
+                dtype = A.attr(copy.deepcopy(x), "dtype")
+                positive, zero = (A.call(_xp("astype"), c, copy.deepcopy(dtype)) for c in (positive, zero))
             return ast.BinOp(positive, ast.Add(), ast.BinOp(h, ast.Mult(), zero))
         standard = RENAMED.get(name, name)
         if standard not in STANDARD:
