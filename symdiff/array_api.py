@@ -30,7 +30,7 @@ STANDARD = {
     "log1p", "log2", "log10", "logaddexp", "logical_and", "logical_not", "logical_or", "maximum", "minimum",
     "multiply", "negative", "not_equal", "positive", "pow", "round", "sign", "sin", "sinh", "sqrt", "square",
     "subtract", "tan", "tanh", "trunc", "where", "zeros", "zeros_like", "ones", "ones_like", "full",
-    "full_like", "eye", "arange", "linspace", "empty_like", "broadcast_to", "broadcast_arrays", "reshape",
+    "full_like", "eye", "arange", "linspace", "empty", "empty_like", "broadcast_to", "broadcast_arrays", "reshape",
     "expand_dims", "squeeze", "flip", "roll", "stack", "concat", "permute_dims", "moveaxis", "repeat", "tile",
     "take", "take_along_axis", "matmul", "tensordot", "vecdot", "matrix_transpose", "sum", "prod", "mean",
     "std", "var", "max", "min", "cumulative_sum", "cumulative_prod", "asarray", "astype", "tril", "triu",
@@ -140,7 +140,7 @@ class _Rewrite(ast.NodeTransformer):
     def visit_Subscript(self, node):
         self.generic_visit(node)
         index = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-        names_axes = any(isinstance(i, (ast.Slice, ast.Constant, ast.UnaryOp)) for i in index)
+        names_axes = getattr(node, "step", False) or any(isinstance(i, (ast.Slice, ast.Constant, ast.UnaryOp)) for i in index)
         has_ellipsis = any(isinstance(i, ast.Constant) and i.value is Ellipsis for i in index)
         is_shape = isinstance(node.value, ast.Attribute) and node.value.attr == "shape"
         if names_axes and not has_ellipsis and not is_shape:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import names
+from . import loop_rules, names
 from .calculus import elementwise_jvp, elementwise_vjp
 from .ir import Graph, Value, array_op
+from .loops import Loop, LoopResult
 from .primitives import Copy, Identity, full
 
 
@@ -25,26 +26,7 @@ def backward(graph: Graph, output: sp.Symbol, wrt: list[sp.Symbol], seed: Value)
     Only nodes that depend on `wrt` get cotangents: the other parameters are constants and nothing
     is computed for them. Each returned value is a node `d<param>` of its parameter's exact shape.
     """
-    active = depends_on(graph, wrt)
-    cotangents: dict[sp.Symbol, Value] = {output: seed}
-    producer: dict[sp.Symbol, object] = {}  # the statement whose rule completed each cotangent
-    for symbol in reversed(list(graph.nodes)):
-        node = graph[symbol]
-        g = cotangents.get(symbol)
-        if g is None or node.is_param or symbol not in active:
-            continue
-        if graph.node_symbols(g.expr) and g.expr not in graph:
-            where = producer.get(symbol, node.statement)
-            with graph.context(statement=where, location=where, grad_of=where):
-                g = g.named(names.adjoint(node.name)) if node.name else graph.value(graph.add(g.expr, g.shape, stem=names.adjoint(node.stem)))
-        with graph.context(statement=node.statement, location=node.statement, grad_of=node.statement):
-            ans = graph.value(symbol)
-            for operand, contribution in _vjps(graph, node, g, ans, active):
-                if contribution is None:
-                    continue
-                previous = cotangents.get(operand)
-                cotangents[operand] = contribution if previous is None else previous + contribution
-                producer[operand] = node.statement
+    cotangents, producer = sweep(graph, {output: seed}, wrt)
     result, returned = {}, set()
     for w in wrt:
         where = producer.get(w)
@@ -61,7 +43,36 @@ def backward(graph: Graph, output: sp.Symbol, wrt: list[sp.Symbol], seed: Value)
     return result
 
 
-def _vjps(graph: Graph, node, g: Value, ans: Value, active: set):
+def sweep(graph: Graph, seeds: dict, wrt) -> tuple[dict, dict]:
+    """The cotangents of every node that depends on `wrt`, for the cotangents `seeds` of some nodes,
+    and the statement whose rule completed each."""
+    active = depends_on(graph, wrt)
+    cotangents: dict[sp.Symbol, Value] = dict(seeds)
+    producer: dict[sp.Symbol, object] = {}
+    for symbol in reversed(list(graph.nodes)):
+        node = graph[symbol]
+        g = cotangents.get(symbol)
+        if isinstance(node.definition, Loop) and symbol in active:
+            g = cotangents
+        elif g is None or node.is_param or symbol not in active:
+            continue
+        elif graph.node_symbols(g.expr) and g.expr not in graph:
+            where = producer.get(symbol, node.statement)
+            with graph.context(statement=where, location=where, grad_of=where):
+                g = g.named(names.adjoint(node.name)) if node.name else graph.value(graph.add(g.expr, g.shape, stem=names.adjoint(node.stem)))
+            cotangents[symbol] = g
+        with graph.context(statement=node.statement, location=node.statement, grad_of=node.statement):
+            ans = graph.value(symbol)
+            for operand, contribution in _vjps(graph, node, g, ans, active):
+                if contribution is None:
+                    continue
+                previous = cotangents.get(operand)
+                cotangents[operand] = contribution if previous is None else previous + contribution
+                producer[operand] = node.statement
+    return cotangents, producer
+
+
+def _vjps(graph: Graph, node, g, ans: Value, active: set):
     """(operand, cotangent contribution) for each active operand of `node`."""
     if node.is_elementwise:
         for operand in graph.node_symbols(node.definition):
@@ -69,6 +80,9 @@ def _vjps(graph: Graph, node, g: Value, ans: Value, active: set):
                 yield operand, elementwise_vjp(g, ans, node.definition, graph.value(operand))
         return
     op = node.definition
+    if isinstance(op, Loop):  # `g` holds the cotangents of its results
+        yield from loop_rules.vjp(graph, node, g, active, sweep, depends_on)
+        return
     operands = [graph.value(s) for s in op.operands]
     needs = tuple(s in active for s in op.operands)
     for operand, cotangent in zip(op.operands, op.vjp(g, ans, *operands, *op.static, needs=needs)):
@@ -106,7 +120,9 @@ def forward(graph: Graph, seeds: dict[sp.Symbol, Value], targets: list[sp.Symbol
         node = graph[symbol]
         with graph.context(statement=node.statement, location=node.statement, grad_of=node.statement):
             dot = _tangent(graph, node, tangents, partials, nb)
-        if dot is not None:
+        if isinstance(dot, dict):  # a loop's: its results' tangents
+            tangents[symbol] = dot
+        elif dot is not None:
             if graph.node_symbols(dot.expr) and dot.expr not in graph and node.name:
                 dot = dot.named(names.tangent(node.name))
             tangents[symbol] = dot
@@ -119,9 +135,13 @@ def _tangent(graph: Graph, node, tangents: dict, partials: dict, nb: int) -> Val
         dots = {s: tangents[s] for s in partials[node.symbol] if s in tangents}
         return elementwise_jvp(dots, ans, node.definition, nb) if dots else None
     op = node.definition
+    if isinstance(op, LoopResult):
+        return tangents.get(op.args[0], {}).get(op.static[0])
     operands = [graph.value(s) for s in op.operands]
     dots = [tangents.get(s) for s in op.operands]
     if all(d is None for d in dots):
         return None
+    if isinstance(op, Loop):
+        return loop_rules.jvp(graph, node, dots, nb, forward, depends_on)
     dots = [None if d is None else d.broadcast_to(d.shape[:nb] + v.shape) for d, v in zip(dots, operands)]
     return op.jvp(dots, ans, *operands, *op.static, nb=nb)

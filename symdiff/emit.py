@@ -18,8 +18,9 @@ from pathlib import Path
 
 import sympy as sp
 
-from . import array_api as standard, inplace
+from . import array_api as standard, emit_loops, inplace
 from .ir import ArrayOp, is_boolean
+from .loops import Loop, LoopResult
 from .names import Namer
 from .ops.elementwise import NUMPY_FUNCTIONS
 from .optimize import Program
@@ -392,6 +393,9 @@ def _used_dims(program: Program) -> set:
     used = {d for d, n in seen.items() if n > 1}
     for stmt in program.statements:
         used |= {d for d in stmt.expr.free_symbols if d.is_integer}
+        if stmt.body is not None:  # a loop's: its stored arrays' shapes too
+            used |= _used_dims(stmt.body) | {s for shape in stmt.body.shapes.values() for d in shape
+                                             for s in sp.sympify(d).free_symbols}
     return used
 
 
@@ -419,21 +423,33 @@ def function_ast(program: Program, *, doc: str | None = None, in_place: bool = T
     for p, dtype in program.casts.items():
         body.append(ast.parse(f"{names[p]} = {names[p]}.astype(np.{dtype})").body[0])
 
-    grad_of = None
     typing = inplace.Typing(Facts(program)) if in_place else None
-    for stmt in program.statements:
-        if stmt.grad_of is not None and stmt.grad_of != grad_of:
-            body.append(ast.Expr(_call(ast.Name("__comment__", ast.Load()),
-                                       ast.Constant(f"grad of: {stmt.grad_of.statement}"))))
-        grad_of = stmt.grad_of
-        if is_boolean(stmt.expr):
-            lower.conditions[stmt.target] = stmt.expr
-        if isinstance(stmt.expr, ArrayOp) and stmt.expr.numpy_statements is not None:
-            body += lower.statements(stmt.expr, names[stmt.target])
-        elif typing is not None:
-            body += inplace.assign(names[stmt.target], lower(stmt.expr), names.get(stmt.out), typing)
-        else:
-            body.append(ast.Assign([ast.Name(names[stmt.target], ast.Store())], lower(stmt.expr)))
+
+    def statements(stmts, lowering, typing=None) -> list[ast.stmt]:
+        """Statements lowered with `lowering` (loop bodies have their own and no in-place code, see
+        `emit_loops`)."""
+        out, grad_of, loops = [], None, emit_loops.results(stmts)
+        for stmt in stmts:
+            if stmt.grad_of is not None and stmt.grad_of != grad_of:
+                out.append(ast.Expr(_call(ast.Name("__comment__", ast.Load()),
+                                          ast.Constant(f"grad of: {stmt.grad_of.statement}"))))
+            grad_of = stmt.grad_of
+            if is_boolean(stmt.expr):
+                lowering.conditions[stmt.target] = stmt.expr
+            target = lowering.names.get(stmt.target)
+            if isinstance(stmt.expr, Loop):
+                out += emit_loops.loop(stmt, lowering, fresh, loops.get(stmt.target, {}), statements)
+            elif isinstance(stmt.expr, LoopResult):
+                continue  # the loop assigns it
+            elif isinstance(stmt.expr, ArrayOp) and stmt.expr.numpy_statements is not None:
+                out += lowering.statements(stmt.expr, target)
+            elif typing is not None:
+                out += inplace.assign(target, lowering(stmt.expr), lowering.names.get(stmt.out), typing)
+            else:
+                out.append(ast.Assign([ast.Name(target, ast.Store())], lowering(stmt.expr)))
+        return out
+
+    body += statements(program.statements, lower, typing)
     body.append(ast.Return(_returns(program.returns, lower)))
     args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in params], kwonlyargs=[], kw_defaults=[], defaults=[])
     return ast.FunctionDef(program.name, args, body, [], None, type_params=[]) if _HAS_TYPE_PARAMS \

@@ -151,6 +151,7 @@ class Graph:
         self.output: sp.Symbol | None = None
         self.aux = None  # with has_aux: the symbol (or tuple of symbols) returned next to the value
         self.index_params: set[sp.Symbol] = set()  # parameters read as index arrays: they stay integers
+        self.subgraphs: list[Graph] = []  # the bodies of loops built in this graph (see `loops`)
 
     def __getitem__(self, symbol) -> Node:
         return self.nodes[symbol]
@@ -237,6 +238,8 @@ class Graph:
         subs = self.dims.substitution()
         if not subs:
             return
+        for body in self.subgraphs:
+            body.resolve_dims()
         for node in self.nodes.values():
             node.shape = self.dims.resolve(node.shape)
             if node.definition is not None:

@@ -18,6 +18,7 @@ import sympy as sp
 from . import names
 from .errors import Location
 from .ir import ArrayOp, Graph, exact
+from .loops import Loop, LoopResult
 from .primitives import Copy, Reduction
 from .scalar import equal, inf_at_zero, sigmoid
 from .stable import expand
@@ -30,6 +31,8 @@ class Statement:
     grad_of: Location | None = None
     shape: tuple | None = None  # None for a common subexpression (its operands' broadcast shape)
     out: sp.Symbol | None = None  # a dead temporary whose buffer receives the value (see `reuse`)
+    body: Program | None = None  # a loop's body, scheduled for the results the program reads
+    test: Program | None = None  # a `while` loop's test
 
 
 @dataclass
@@ -119,10 +122,12 @@ def cse(graph: Graph, elementwise: list, dtype) -> tuple[dict, dict, set, set]:
     return exprs, temps, set(aliases.values()), set(hoisted.values()) - set(aliases)
 
 
-def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | None = None) -> Program:
+def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | None = None,
+             fresh: bool = True) -> Program:
     """The program computing `returns` (symbols, possibly nested in tuples) from `params`: the passes
-    `fresh_outputs`, `live`, `cse` (of the stable forms), `fold` and `order`, in that order."""
-    returns = fresh_outputs(graph, returns)
+    `fresh_outputs` (unless not `fresh`: a loop body's results may alias), `live`, `cse` (of the
+    stable forms), `fold` and `order`, in that order; each loop's body scheduled the same way."""
+    returns = fresh_outputs(graph, returns) if fresh else returns
     outputs = set(_flatten(returns))
     nodes = live(graph, outputs)
     exprs, temps, early, sigmoids = cse(graph, [s for s in nodes if graph[s].is_elementwise], dtype)
@@ -130,6 +135,9 @@ def schedule(graph: Graph, name: str, returns, *, params: list, dtype: str | Non
     exprs.update(temps)
     folded = fold(graph, nodes, exprs, outputs)
     statements = order(graph, nodes, exprs, folded, temps, early, sigmoids)
+    for stmt in statements:
+        if isinstance(stmt.expr, Loop):
+            stmt.body, stmt.test = _loop_body(stmt, statements, dtype)
     array_shapes = {_fold(e, folded): graph[s].shape for s, e in folded.items() if isinstance(e, ArrayOp)}
     return Program(name, list(params), {p: graph[p].shape for p in params}, statements, returns,
                    array_shapes=array_shapes)
@@ -165,7 +173,7 @@ def fold(graph: Graph, nodes: list, exprs: dict, outputs: set) -> dict:
             return True
         # one reader, which is not a view read in several places (the formula would be computed in each)
         reader = readers[s][0] if uses[s] == 1 else None
-        return reader is not None and not _could_cancel(exprs[reader], s, exprs[s]) \
+        return reader is not None and (isinstance(exprs[reader], Loop) or not _could_cancel(exprs[reader], s, exprs[s])) \
             and not (inlined_view(reader) and copies(reader) > 1)
 
     return {s: exprs[s] for s in nodes if inlined(s)}
@@ -205,6 +213,18 @@ def order(graph: Graph, nodes: list, exprs: dict, folded: dict, temps: dict, ear
         if s not in folded and s not in done:
             emit(s, graph[s].grad_of)
     return statements
+
+
+def _loop_body(loop: Statement, statements: list, dtype) -> tuple:
+    """A loop's body program (the outputs its live results need, each step) and its test's."""
+    scan = loop.expr.scan
+    live = {int(s.expr.static[0]) for s in statements if isinstance(s.expr, LoopResult) and s.expr.args[0] == loop.target}
+    carried, collected, _ = scan.needed(live)
+    outputs = tuple(scan.carries[i][1] for i in carried) + tuple(scan.collected[j] for j in collected)
+    body = schedule(scan.body, f"{loop.name}_body", outputs, params=scan.body.params, dtype=dtype, fresh=False)
+    test = None if scan.condition is None else \
+        schedule(scan.body, f"{loop.name}_test", (scan.condition,), params=scan.body.params, dtype=dtype, fresh=False)
+    return body, test
 
 
 def _could_cancel(formula: sp.Expr, old, new) -> bool:

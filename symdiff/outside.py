@@ -48,6 +48,9 @@ class Inputs:
         """A value read from outside, as the body sees it: arrays become inputs (parameters of the
         graph named `label`), containers hold such values, functions are called, other objects are
         read attribute by attribute (`bound` is the object a method is read from)."""
+        outer = getattr(graph, "outer", None)
+        if outer is not None:  # a loop body reads it as a value of the enclosing graph
+            return graph.imports(self.read(outer, fetch, label, live, bound))
         label = identifier(label)
         key = (label, id(live))
         if key in self.memo:

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from . import indexing
+from . import indexing, loop_source
 from .errors import ShapeError, SymdiffError, UnknownCallError, UnsupportedSyntaxError
 from .ir import Graph, Value, array_op
+from .loops import Body
 from .ops import OPS, Bound, array
 from .primitives import Identity
 from .outside import Inputs
@@ -27,7 +28,7 @@ from .resolve import (
 from .scalar import stop_gradient
 from .source import FunctionSource, TransformSpec, lambda_def
 from .static import (
-    BUILTINS, LOOPS_HINT, MAX_UNROLL, Function, Local, Outside, Record, compare, container_method, dimension, refuse,
+    BUILTINS, LOOPS_HINT, MAX_UNROLL, Collected, Function, Local, Outside, Record, compare, container_method, dimension, refuse,
     sequence, subscript, truth, unrolled,
 )
 from .trees import TreeDef, leaf_names, unflatten
@@ -131,7 +132,10 @@ class Builder:
                 return self.select(stmt, test, constant)
             return self.block(stmt.body if truth(test, self.graph) else stmt.orelse, constant)
         elif isinstance(stmt, ast.For):
-            return self.loop(stmt, unrolled(sequence(self.expr(stmt.iter), self.graph, "this `for` loop"), self.graph), constant)
+            items = self.expr(stmt.iter)
+            if loop_source.steps(self, items) is not None:  # a loop in the generated code
+                return loop_source.run(self, stmt, items, constant)
+            return self.loop(stmt, unrolled(sequence(items, self.graph, "this `for` loop"), self.graph), constant)
         elif isinstance(stmt, ast.While):
             return self.loop(stmt, None, constant)
         elif isinstance(stmt, ast.Assert):
@@ -189,7 +193,8 @@ class Builder:
         return self.apply("numpy.where", [condition, a, b])
 
     def loop(self, stmt, items: list | None, constant: bool):
-        """A `for` over `items` or a `while` (`items` None), unrolled."""
+        """A `for` over `items` or a `while` (`items` None), unrolled (a `while` until its test
+        depends on array values)."""
         count = 0
         while True:
             if items is not None:
@@ -198,7 +203,10 @@ class Builder:
                 self.assign(stmt.target, items[count], constant)
             else:
                 with self.graph.context(location=self.source.location(stmt.test)):
-                    if not truth(self.expr(stmt.test), self.graph):
+                    test = loop_source.condition(self, stmt.test)
+                    if isinstance(test, Value):  # decided at run time: the rest of the loop is a loop node
+                        return loop_source.run_while(self, stmt, constant)
+                    if not truth(test, self.graph):
                         break
                 if count == MAX_UNROLL:
                     refuse(self.graph, f"a `while` loop that runs more than {MAX_UNROLL} times", LOOPS_HINT)
@@ -230,6 +238,9 @@ class Builder:
             index = self.index(target.slice)
             if isinstance(container, Value) and isinstance(target.value, ast.Name):  # see `indexing`
                 name = target.value.id
+                if isinstance(self.graph, Body) and self.graph.step_row(container, _parts(index)):
+                    self.env[name] = loop_source.written(self, name, container, _parts(index), value)
+                    return
                 updated = indexing.assign(self.graph, self._owned(name), _parts(index), value)
                 self.env[name] = self._bind(name, updated, constant)
                 return
@@ -283,6 +294,8 @@ class Builder:
 
     # -- expressions --------------------------------------------------------------------------
     def apply(self, name: str, args: list, kwargs: dict | None = None):
+        if args and isinstance(args[0], Collected):
+            return loop_source.collected_call(self, name, args, kwargs or {})
         if name in _FOLD and not kwargs and not any(isinstance(a, Value) for a in args):
             try:
                 return _FOLD[name](*args)
@@ -482,6 +495,8 @@ class Builder:
     def _Subscript(self, node):
         value = self.expr(node.value)
         index = self.index(node.slice)
+        if isinstance(value, Collected):
+            value = value.array(self)
         if isinstance(value, Value):
             return self.subscript_array(value, index)
         if isinstance(value, slice) or isinstance(index, slice) and not isinstance(value, (list, tuple, str)):
@@ -490,8 +505,11 @@ class Builder:
 
     def subscript_array(self, value: Value, index):
         """`x[index]` of an array (index: ints, slices, None, Ellipsis, arrays, or a tuple of them): the
-        place array indexing plugs in."""
-        return indexing.subscript(self.graph, value, _parts(index))
+        place array indexing plugs in; in a loop body, `X[t]` is the step's row of X."""
+        parts = _parts(index)
+        if isinstance(self.graph, Body):
+            value, parts = self.graph.row_of(value, parts) or (value, parts)
+        return indexing.subscript(self.graph, value, parts)
 
     def _owned(self, name: str) -> Value:
         """The array `name` holds, which an index assignment may update: one no other name, caller

@@ -15,6 +15,7 @@ import numpy as np
 import sympy as sp
 
 from .ir import ArrayOp, is_boolean
+from .loops import Loop, LoopResult
 from .optimize import Program, _flatten
 from .primitives import Constant, Full, FullLike
 from .scalar import equal, half_step, inf_at_zero, mask, maximum, minimum, step
@@ -150,6 +151,8 @@ def _aliases(expr) -> sp.Symbol | None:
     """The value whose buffer `expr` shares: a bare name, or a view's operand (None if fresh)."""
     if isinstance(expr, sp.Symbol):
         return expr
+    if isinstance(expr, LoopResult):
+        return sp.Dummy()  # a loop's variable, its initial value when it takes no step: never free
     if isinstance(expr, ArrayOp) and expr.view:
         operand = expr.args[0]
         return operand if isinstance(operand, sp.Symbol) else sp.Dummy()  # a view of a temporary: never free
@@ -195,6 +198,7 @@ def reuse(program: Program) -> Program:
     facts = Facts(program)
     root, ends = storage(program)
     end = len(program.statements)
+    looped = {s for st in program.statements if isinstance(st.expr, Loop) for s in st.expr.free_symbols}
     free: dict = {}  # buffer of a fresh temporary -> its (shape, dtype)
     holder: dict = {}  # buffer -> the value it holds
     held: dict = {}  # buffer -> every value it has held
@@ -211,6 +215,6 @@ def reuse(program: Program) -> Program:
             st.out, holder[buffer] = holder[buffer], st.target
             held[buffer].add(st.target)
             ends[buffer] = ends.get(st.target, -1)
-        elif ends.get(st.target, -1) < end:
+        elif ends.get(st.target, -1) < end and st.target not in looped:  # (a loop's carries may alias it)
             free[st.target], holder[st.target], held[st.target] = kind, st.target, {st.target}
     return program

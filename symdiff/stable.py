@@ -41,8 +41,11 @@ def stabilize(graph: Graph) -> None:
     """Rewrite elementwise nodes to stable primitives (`log(1 + exp(x))` -> `softplus(x)`).
 
     A pattern may span statements (`e = np.exp(z)` then `np.log(1 + e)`): where inlining the
-    elementwise nodes a definition reads lets a rewrite fire, the inlined form is kept.
+    elementwise nodes a definition reads lets a rewrite fire, the inlined form is kept. Loop bodies
+    are rewritten too.
     """
+    for body in graph.subgraphs:
+        stabilize(body)
     inlined: dict = {}  # each elementwise node's formula over non-elementwise nodes, while short
     for symbol, node in list(graph.nodes.items()):
         if not node.is_elementwise:

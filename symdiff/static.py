@@ -15,11 +15,12 @@ import sympy as sp
 from .errors import UnsupportedSyntaxError
 from .ir import Value
 
-#: Loops unroll up to this many iterations; longer ones wait for loops (issue 12).
+#: Loops over lists unroll up to this many iterations; loops over sizes that vary between calls,
+#: over an array's rows and over long constant ranges become loop nodes (see `loops`).
 MAX_UNROLL = 32
-LOOPS_HINT = ("symdiff unrolls loops of up to 32 iterations over sizes known when it compiles "
-              "(constants, list lengths, `len(params)`); loops over sizes that vary between calls are "
-              "issue 12 (loops): vectorize the loop with array operations for now.")
+LOOPS_HINT = ("symdiff unrolls loops over lists and tuples of up to 32 items; `for t in range(n)` over a size "
+              "or a long constant, `for x in X` over an array's rows (with `enumerate` or `zip`) and `while` "
+              "loops become loops in the generated code: iterate over one of those.")
 BRANCH_HINT = ("`if` statements and conditional expressions on array values are selected elementwise (np.where); "
                "a `while` on them needs a trip count found at run time (issue 12). Use np.where, or pass the "
                "condition as a Python bool parameter with a default (compiled once per value).")
@@ -65,6 +66,52 @@ class Local:
 
 def is_array(value) -> bool:
     return isinstance(value, Value)
+
+
+@dataclass(frozen=True)
+class Steps:
+    """What a loop node steps through (see `loops`): `length` steps, each binding its `streams`:
+    "index" (`start` + the step's number) or an array, whose row it takes; in reverse order with
+    `reverse`."""
+
+    length: object
+    streams: tuple
+    start: object = 0
+    reverse: bool = False  # `reversed(...)`: the last step first
+
+
+@dataclass
+class Collected:
+    """A list a loop node appended to once a step: its items before the loop, then `stacked`."""
+
+    prefix: list
+    stacked: Value
+
+    def array(self, builder) -> Value:
+        """The list as numpy makes it an array: the items stacked."""
+        if not self.prefix:
+            return self.stacked
+        return builder.apply("numpy.concatenate", [[builder.apply("numpy.stack", [self.prefix]), self.stacked]])
+
+
+@dataclass
+class Written:
+    """An array from outside a loop node whose row `t + offset` the body assigns (`outs[t] = v`)."""
+
+    outer: object  # its symbol in the enclosing graph
+    offset: int
+    value: Value
+
+
+def steps(value, graph) -> Steps | None:
+    """`value` as a loop node's steps, if a `for` over it is not unrolled."""
+    if isinstance(value, Steps):
+        return value
+    if is_array(value):
+        if not value.shape:
+            refuse(graph, "this loop iterates over a 0-d array", "Iterate over an array with at least one axis.")
+        return Steps(dimension(value.shape[0], graph), (value,))
+    return None
 
 
 def refuse(graph, message: str, hint: str | None = None):
@@ -161,11 +208,46 @@ def unrolled(items: list, graph) -> list:
 # -- builtins: each takes the builder (for arithmetic on arrays), the arguments and keywords -------
 
 def _range(builder, *args):
+    if any(isinstance(a, sp.Expr) and not a.is_Integer and a.is_integer for a in args):  # a size
+        if len(args) == 3 and args[2] != 1:
+            refuse(builder.graph, "`range` over a size with a step other than 1", LOOPS_HINT)
+        start, stop = (0, args[0]) if len(args) == 1 else args[:2]
+        return Steps(sp.sympify(stop) - start, ("index",), start)
     return range(*(static_int(a, builder.graph, "the argument of `range`") for a in args))
+
+
+def _zip(builder, *iterables):
+    found = [steps(i, builder.graph) for i in iterables]
+    if not any(found):
+        return list(zip(*(sequence(i, builder.graph, "`zip`") for i in iterables)))
+    if not all(found) or any(f.streams == ("index",) or builder.graph.dims.equal(f.length, found[0].length) is None
+                             for f in found):
+        refuse(builder.graph, "`zip` of arrays of different lengths, or of an array and something else",
+               "Zip arrays of the same length, or index them with the step: `for t in range(len(X))`.")
+    return Steps(found[0].length, sum((f.streams for f in found), ()))
+
+
+def _enumerate(builder, iterable, start=0):
+    found = steps(iterable, builder.graph)
+    start = static_int(start, builder.graph, "`start`")
+    if found is None:
+        return list(enumerate(sequence(iterable, builder.graph, "`enumerate`"), start))
+    if "index" in found.streams:
+        refuse(builder.graph, "`enumerate` of a range or of an enumerate", "Use the range's index itself.")
+    return Steps(found.length, ("index",) + found.streams, start)
+
+
+def _reversed(builder, iterable):
+    found = steps(iterable, builder.graph)
+    if found is None:
+        return list(reversed(sequence(iterable, builder.graph, "`reversed`")))
+    return Steps(found.length, found.streams, found.start, not found.reverse)
 
 
 def _len(builder, value):
     graph = builder.graph
+    if isinstance(value, Collected):
+        value = value.array(builder)
     if is_array(value):
         if not value.shape:
             refuse(graph, "len() of a 0-d array")
@@ -177,6 +259,8 @@ def _len(builder, value):
 
 
 def _sum(builder, iterable, start=0):
+    if isinstance(iterable, Collected):
+        return builder.apply("operator.add", [builder.apply("numpy.sum", [iterable.array(builder)], {"axis": 0}), start])
     if is_array(iterable):
         return builder.apply("numpy.sum", [iterable], {"axis": 0})
     total = start
@@ -191,6 +275,9 @@ def _extremum(python, symbolic):
         if any(is_array(v) for v in items):
             refuse(builder.graph, "Python's min or max of arrays", "Use np.maximum or np.minimum.")
         if any(isinstance(v, sp.Expr) for v in items):
+            if not all(isinstance(v, (int, float, sp.Expr)) and not isinstance(v, bool) for v in items):
+                refuse(builder.graph, f"min or max of a size and {next(v for v in items if not isinstance(v, sp.Expr))!r}",
+                       "Compare sizes with numbers.")
             return symbolic(*items)
         return python(items)
 
@@ -220,10 +307,9 @@ def _dict(builder, *args, **kwargs):
 BUILTINS = {
     "len": _len,
     "range": _range,
-    "zip": lambda b, *its: list(zip(*(sequence(i, b.graph, "`zip`") for i in its))),
-    "enumerate": lambda b, it, start=0: list(enumerate(sequence(it, b.graph, "`enumerate`"),
-                                                        static_int(start, b.graph, "`start`"))),
-    "reversed": lambda b, it: list(reversed(sequence(it, b.graph, "`reversed`"))),
+    "zip": _zip,
+    "enumerate": _enumerate,
+    "reversed": _reversed,
     "sum": _sum,
     "min": _extremum(min, sp.Min),
     "max": _extremum(max, sp.Max),

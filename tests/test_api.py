@@ -179,10 +179,10 @@ def test_cli_show_file_with_shapes(tmp_path, capsys):
 
 def test_cli_errors_exit_2(tmp_path, capsys):
     path = tmp_path / "model.py"
-    path.write_text("def model(x):\n    for i in x:\n        pass\n    return x\n")
+    path.write_text("def model(x):\n    for i in x:\n        break\n    return x.sum()\n")
     assert main(["show", f"{path}:model", "--shape", "x=N"]) == 2
     err = capsys.readouterr().err
-    assert f"{path}:2:5" in err and "`for` loop" in err
+    assert f"{path}:2:5" in err and "`break` in a loop" in err
     assert main(["show", f"{path}:missing"]) == 2
     assert main(["show", "no_such_module_xyz:f"]) == 2
 

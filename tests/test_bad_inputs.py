@@ -66,11 +66,13 @@ ASSIGN_SNIPPETS = {
 # constructs the validator lets through, refused by the builder when they depend on array values:
 # (the statement, what is wrong, what to do)
 BUILDER_REFUSED = {
-    "for over an array": ("for v in x:\n    x = x + v", "iterates over an array", "issue 12"),
-    "for over a size": ("for i in range(x.shape[0]):\n    x = x + 1", "varies between calls", "issue 12"),
-    "long loop": ("for i in range(33):\n    x = x + 1", "33 iterations", "up to 32"),
-    "while on an array": ("while x:\n    x = x - 1", "branches on array values", "issue 12"),
-    "endless while": ("while True:\n    x = x - 1", "more than 32 times", "issue 12"),
+    "break in a loop node": ("for v in x:\n    x = x + v\n    break", "`break` in a loop", "np.where"),
+    "max of a size and a non-number": ("x = x * max(..., x.shape[0])", "min or max of a size", "Compare sizes"),
+    "carry becomes a string": ("s = 0.0\nfor v in x:\n    s = 'a'", "becomes str", "arrays and numbers"),
+    "long loop over a list": ("for v in [x] * 33:\n    x = x + v", "33 iterations", "up to 32 items"),
+    "while on an array": ("while x:\n    x = x - 1", "truth value is ambiguous", "np.any"),
+    "while on an unchanged array": ("while x.sum() > 0:\n    pass", "does not change", "fixed number"),
+    "endless while": ("while True:\n    x = x - 1", "more than 32 times", "become loops"),
     "return in one data branch": ("if x > 0:\n    return x.sum()", "`return` in only one branch", "both branches"),
     "break in a data branch": ("for i in range(2):\n    if x > 0:\n        break", "`break` or `continue`",
                                "np.where"),

@@ -30,14 +30,14 @@ def f(x, w):
     z = x @ w
     for i in range(x.shape[0]):
         z = z + x @ w
-    return bce(z, z)
-""", UnsupportedSyntaxError, "for i in range(x.shape[0]):", "varies between calls", "issue 12"),
+        return bce(z, z)
+""", UnsupportedSyntaxError, "for i in range(x.shape[0]):", "`return` in a loop", "return after it"),
     "while on an array": ("""
 def f(x, w):
     while x:
         w = w + 1
     return bce(x @ w, x @ w)
-""", UnsupportedSyntaxError, "while x:", "branches on array values", "issue 12"),
+""", UnsupportedSyntaxError, "while x:", "truth value is ambiguous", "np.any"),
     "try statement": ("""
 def f(x, w):
     try:
@@ -93,7 +93,7 @@ def f(x, w):
     while True:
         x = x + 1
     return bce(x @ w, x @ w)
-""", UnsupportedSyntaxError, "while True:", "`while` loop", "issue 12"),
+""", UnsupportedSyntaxError, "while True:", "`while` loop", "become loops"),
     "undefined name": ("""
 def f(x, w):
     return bce(x @ w, target)

@@ -175,11 +175,11 @@ def test_check_catches_a_wrong_module(tmp_path):
 @pytest.mark.parametrize("target, message", [
     ("symdiff.examples.tutorial:nope", "no function `nope`"),
     ("{bad}:f", "does not parse"),
-    ("{loop}:f", "`for` loop"),
+    ("{loop}:f", "`return` in a loop"),
 ])
 def test_cli_export_errors_exit_2_and_write_nothing(tmp_path, capsys, target, message):
     (tmp_path / "bad.py").write_text("def f(x):\n    return x +\n")
-    (tmp_path / "loop.py").write_text("def f(x):\n    for i in x:\n        pass\n    return x\n")
+    (tmp_path / "loop.py").write_text("def f(x):\n    for i in x:\n        return i\n    return x\n")
     out = tmp_path / "out.py"
     target = target.format(bad=tmp_path / "bad.py", loop=tmp_path / "loop.py")
     assert main(["export", target, "--shape", "x=N", "-o", str(out)]) == 2
