@@ -292,6 +292,30 @@ def _initial(graph, value, shape, name: str) -> Value:
     return Full.build(graph.value(like), tuple(shape), number, label=name, stem=name)
 
 
+class Item(ast.stmt):
+    """A comprehension's item, appended to the list named `name` (see `comprehension`)."""
+
+    _fields = ("name", "value")
+
+
+def comprehension(builder, node: ast.expr, generators: list, items, name: str):
+    """A list comprehension (or generator) whose first `for` runs as a loop node: the loop of a
+    `for` statement appending each item to the list `name` (its other `for`s and `if`s nested in
+    it), whose result is that list, collected."""
+    gen, inner = generators[0], generators[1:]
+    body: ast.stmt = ast.copy_location(Item(name=name, value=node.elt), node.elt)
+    for g in reversed(inner):
+        for test in reversed(g.ifs):
+            body = ast.copy_location(ast.If(test=test, body=[body], orelse=[]), test)
+        body = ast.copy_location(ast.For(target=g.target, iter=g.iter, body=[body], orelse=[]), node)
+    for test in reversed(gen.ifs):
+        body = ast.copy_location(ast.If(test=test, body=[body], orelse=[]), test)
+    stmt = ast.copy_location(ast.For(target=gen.target, iter=gen.iter, body=[body], orelse=[]), node)
+    builder.env[name] = []
+    run(builder, stmt, items, constant=False)
+    return builder.env[name]
+
+
 def _target_names(target: ast.expr, n: int) -> list[str]:
     """Names for the parameters a `for` target binds: the target's own where it names them."""
     if n == 1 and isinstance(target, ast.Name):

@@ -19,6 +19,7 @@ from . import indexing, loop_source
 from .errors import ShapeError, SymdiffError, UnknownCallError, UnsupportedSyntaxError
 from .ir import Graph, Value, array_op
 from .loops import Body
+from .names import Namer
 from .ops import OPS, Bound, array
 from .primitives import Identity
 from .outside import Inputs
@@ -140,6 +141,8 @@ class Builder:
             return self.loop(stmt, None, constant)
         elif isinstance(stmt, ast.Assert):
             self.check(stmt)
+        elif isinstance(stmt, loop_source.Item):
+            self.env[stmt.name].append(self.expr(stmt.value))
         elif isinstance(stmt, ast.FunctionDef):
             self.env[stmt.name] = Local(stmt, self)
         elif isinstance(stmt, ast.Raise):
@@ -408,8 +411,9 @@ class Builder:
             return self.choose(self.mask(test), self.expr(node.body), self.expr(node.orelse))
         return self.expr(node.body) if truth(test, self.graph) else self.expr(node.orelse)
 
-    def comprehension(self, node, produce) -> None:
-        """Run a comprehension's loops in a scope of their own, calling `produce` for each item."""
+    def comprehension(self, node, produce):
+        """Run a comprehension's loops in a scope of their own, calling `produce` for each item; a list
+        comprehension whose first `for` runs as a loop node is that loop's collected list, returned."""
         saved = dict(self.env)
 
         def loop(generators):
@@ -417,20 +421,27 @@ class Builder:
                 produce()
                 return
             gen = generators[0]
-            for item in unrolled(sequence(self.expr(gen.iter), self.graph, "this comprehension"), self.graph):
+            items = self.expr(gen.iter)
+            if loop_source.steps(self, items) is not None:  # a loop in the generated code
+                if generators is not node.generators or not isinstance(node, (ast.ListComp, ast.GeneratorExp)):
+                    refuse(self.graph, "a dict comprehension, or an inner `for` of a comprehension, over an array "
+                           "or a size that varies between calls", "Write the loop as a `for` statement appending "
+                           "to a list, then stack the list (np.stack).")
+                return loop_source.comprehension(self, node, generators, items, Namer(self.env)("items"))
+            for item in unrolled(sequence(items, self.graph, "this comprehension"), self.graph):
                 self.assign(gen.target, item, constant=False)
                 if all(truth(self.expr(c), self.graph) for c in gen.ifs):
                     loop(generators[1:])
 
         try:
-            loop(node.generators)
+            return loop(node.generators)
         finally:
             self.env = saved
 
     def _ListComp(self, node):
         out = []
-        self.comprehension(node, lambda: out.append(self.expr(node.elt)))
-        return out
+        collected = self.comprehension(node, lambda: out.append(self.expr(node.elt)))
+        return out if collected is None else collected
 
     _GeneratorExp = _ListComp
 

@@ -21,8 +21,8 @@ MAX_UNROLL = 32
 LOOPS_HINT = ("symdiff unrolls loops over lists and tuples of up to 32 items; `for t in range(n)` over a size "
               "or a long constant, `for x in X` over an array's rows (with `enumerate` or `zip`) and `while` "
               "loops become loops in the generated code: iterate over one of those.")
-BRANCH_HINT = ("`if` statements and conditional expressions on array values are selected elementwise (np.where); "
-               "a `while` on them needs a trip count found at run time (issue 12). Use np.where, or pass the "
+BRANCH_HINT = ("`if` statements and conditional expressions on array values are selected elementwise (np.where), "
+               "and a `while` loop on them runs until its test fails; elsewhere, use np.where, or pass the "
                "condition as a Python bool parameter with a default (compiled once per value).")
 
 
@@ -179,8 +179,8 @@ def sequence(value, graph, what: str = "this loop") -> list:
     """The items of a compile-time sequence (a list, tuple, range, dict's keys, a string)."""
     if is_array(value):
         refuse(graph, f"{what} iterates over an array",
-               "Iterate over a list or tuple, `range(n)` of a constant, or `len(params)`; loops over an "
-               "array's rows are issue 12 (loops): vectorize them with array operations.")
+               "Loop over its rows in a `for` statement or a list comprehension, index it (x[0]), or "
+               "unpack it into as many names as it has rows.")
     if isinstance(value, (list, tuple, range, dict, str)):
         return list(value)
     if isinstance(value, (type({}.items()), type({}.keys()), type({}.values()))):

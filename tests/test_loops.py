@@ -8,7 +8,7 @@ import pytest
 import symdiff
 from symdiff import SymdiffError, UnsupportedSyntaxError
 from tests.corpus.d2l_examples import rnn as d2l_rnn
-from tests.helpers import fd_gradient, rng, torch
+from tests.helpers import fd_gradient, load_module, rng, torch
 
 B, D, H = 2, 3, 4
 
@@ -506,3 +506,38 @@ def test_loop_bodies_get_the_stable_forms_at_large_logits():
             assert all(np.isfinite(a).all() and a.dtype == dtype for a in g)
     source = symdiff.derive(gated, shapes={"X": ("T", "D"), "w": ("D",)}).module_source(("grad",))
     assert "np.exp(-np.abs(" in source
+
+
+# -- comprehensions over rows and symbolic ranges --------------------------------------------
+
+def comprehended(X, w):
+    hs = [np.tanh(x @ w) for x in X]
+    return np.stack(hs).sum() + sum(np.sum(X[t] * w[:, 0]) for t in range(X.shape[0]))
+
+
+def comprehended_with_a_test(X, w):
+    return np.array([np.tanh(X[t] @ w) ** 2 for t in range(len(X)) if 1 > 0]).mean()
+
+
+def test_comprehensions_over_rows_and_symbolic_ranges_are_loops():
+    r = rng(14)
+    for T in (1, 6):
+        args = [r.normal(size=(T, 3)), r.normal(size=(3, 2))]
+        assert symdiff.check_grad(comprehended, args, wrt=(0, 1)) < 1e-5
+        assert symdiff.check_grad(comprehended_with_a_test, args, wrt=(0, 1)) < 1e-5
+    code = symdiff.derive(comprehended, shapes={"X": ("T", "D"), "w": ("D", "K")}).module_source(("grad",))
+    # each comprehension is one loop and its reverse, whatever T is: nothing is unrolled
+    assert code.count(" in range(T):") == 2 and code.count(" in reversed(range(T)):") == 2
+
+
+def test_a_dict_comprehension_over_rows_is_refused_where_it_is_written(tmp_path):
+    module = load_module(tmp_path, """
+import numpy as np
+
+def f(X):
+    d = {t: np.tanh(X[t]) for t in range(X.shape[0])}
+    return d[0].sum()
+""")
+    with pytest.raises(UnsupportedSyntaxError, match="dict comprehension") as info:
+        symdiff.grad(module.f)(np.ones((3, 2)))
+    assert info.value.lineno == 5 and "for` statement appending" in str(info.value)
