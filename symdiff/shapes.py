@@ -140,7 +140,18 @@ class Dims:
             if (seen is None or expected is None or seen == expected) and not (expr.is_Integer and expr < 1):
                 self._bind(sym, expr)
                 return self.find(a)
-        return None
+        return self._equal_parts(a, b, difference)
+
+    def _equal_parts(self, a, b, difference) -> sp.Expr | None:
+        """`a == b` where they differ by whole parts (`x[:, :D // 2]` against `x[:, D // 2:]`): each
+        flexible size divided with `//` is bound to a multiple of its divisor where its size seen is
+        one (see `divide`), then they are unified again; None where none is."""
+        bound = False
+        for part in sorted(difference.atoms(sp.floor), key=sp.default_sort_key):
+            numerator, denominator = part.args[0].as_numer_denom()
+            if denominator.is_Integer and numerator.is_Symbol:
+                bound |= self.divide(numerator, int(denominator)) is not None
+        return self.equal(a, b) if bound else None
 
     def divide(self, d, k: int) -> sp.Expr | None:
         """`d / k` as a dimension, where it is whole: a multiple of `k`, or a flexible symbol whose size

@@ -80,3 +80,40 @@ def test_generated_checks_read_products_and_sums_of_bound_dimensions():
         f(np.zeros((2, 3)), np.zeros(5), np.zeros((5, 1)))
     with pytest.raises(ValueError, match=r"z: expected shape \(D \+ N, 1\) = \(5, 1\)"):
         f(np.zeros((2, 3)), np.zeros(6), np.zeros((4, 1)))
+
+
+def test_halves_split_with_floor_division_unify_only_where_the_size_divides():
+    dims = Dims()
+    d = dims.symbol("D", seen=6, flexible=True)
+    half = sp.floor(d / 2)
+    assert dims.equal(half, d - half) is not None  # D := 2*D_2, checked by the generated code
+    assert dims.find(d) == 2 * dims.find(half)
+    odd = Dims()
+    e = odd.symbol("E", seen=7, flexible=True)
+    assert odd.equal(sp.floor(e / 2), e - sp.floor(e / 2)) is None
+    assert odd.find(e) == e  # nothing bound
+
+
+def test_a_split_in_halves_is_differentiated_and_a_lone_half_keeps_odd_sizes(tmp_path):
+    import symdiff
+    from helpers import fd_gradient, load_module
+    module = load_module(tmp_path, """
+import numpy as np
+
+def gated(z, v):
+    H = z.shape[1] // 2
+    return np.sum((z[:, :H] * np.exp(z[:, H:])) @ v)
+
+def first_half(x):
+    return (x[: x.shape[0] // 2] ** 2).sum()
+""")
+    r = np.random.default_rng(3)
+    z, v = r.standard_normal((3, 6)), r.standard_normal(3)
+    np.testing.assert_allclose(symdiff.grad(module.gated, wrt="z")(z, v), fd_gradient(module.gated, [z, v], 0),
+                               rtol=1e-6, atol=1e-9)
+    grad = symdiff.grad(module.first_half)
+    for n in (4, 5, 7):  # no size is bound where nothing needs it
+        x = r.standard_normal(n)
+        np.testing.assert_allclose(grad(x), np.r_[2 * x[: n // 2], np.zeros(n - n // 2)])
+    with pytest.raises(symdiff.ShapeError, match="cannot broadcast"):
+        symdiff.grad(module.gated, wrt="z")(r.standard_normal((3, 7)), v)
