@@ -18,7 +18,9 @@ from .primitives.subscripts import FULL, IndexUpdate, Subscript, key_shape, show
 from .scalar import stop_gradient
 
 
-_INDEX_VIEWS = (Subscript, P.Slice, P.Transpose, P.ExpandDims, P.Squeeze, P.BroadcastTo, P.Identity)
+#: Operations that only move their operand's elements: integers in, the same integers out.
+_INDEX_MOVES = (Subscript, P.Slice, P.Transpose, P.ExpandDims, P.Squeeze, P.BroadcastTo, P.Identity, P.Reshape,
+                P.Flip, P.Roll, P.Concatenate)
 
 
 def is_index(value: Value) -> bool:
@@ -35,23 +37,20 @@ def is_index(value: Value) -> bool:
         graph.index_params.add(node.symbol)
         return True
     definition = node.definition
-    if isinstance(definition, stop_gradient) or type(definition) in _INDEX_VIEWS:
+    if isinstance(definition, stop_gradient):
         return is_index(graph.value(definition.args[0]))
+    if type(definition) in _INDEX_MOVES:
+        return all(is_index(graph.value(s)) for s in graph.operands(node))
     return isinstance(definition, Arange) and definition.integers or isinstance(definition, (SafeIndex, Argsort))
 
 
 def index_array(graph, value, what: str) -> Value:
     """`value` as an integer index array (`np.arange(n)`, a constant of the computation's dtype
-    elsewhere, becomes integers here), or a clear refusal."""
-    if isinstance(value, Value) and is_index(value):
-        return value
-    node = graph.nodes.get(value.expr) if isinstance(value, Value) else None
-    if node is not None and isinstance(node.definition, Arange):
-        start, stop, step, size = node.definition.static
-        if start == 0 and step == 1:
-            return arange(graph, stop)
-        raise UnsupportedSyntaxError(f"{what}: an index `arange` must start at 0 with step 1",
-                                     location=graph.location, hint="Index with np.arange(n) plus an offset, or an integer parameter.")
+    elsewhere, becomes integers here, also where moved: `np.concatenate([np.arange(n, 2*n), ...])`),
+    or a clear refusal."""
+    converted = _as_index(graph, value, what) if isinstance(value, Value) else None
+    if converted is not None:
+        return converted
     if isinstance(value, Value) and _is_mask(value):
         raise _mask_error(graph)
     raise UnsupportedSyntaxError(
@@ -59,6 +58,27 @@ def index_array(graph, value, what: str) -> Value:
         location=graph.location,
         hint="Pass integer indices as a parameter (not computed from other values), or use np.arange(n).",
     )
+
+
+def _as_index(graph, value: Value, what: str) -> Value | None:
+    """`value` as integers where it is an index array, an `arange` of integer bounds, or those moved
+    (reshaped, joined...); None where it is not."""
+    if is_index(value):
+        return value
+    node = graph.nodes.get(value.expr)
+    definition = node.definition if node is not None else None
+    if isinstance(definition, Arange):
+        start, stop, step, size = definition.static
+        if all(sp.sympify(b).is_integer for b in (start, stop, step)):
+            return arange(graph, stop, start, step, size)
+        raise UnsupportedSyntaxError(f"{what}: an index `arange` must have integer bounds and step, not "
+                                     f"arange({start}, {stop}, {step})", location=graph.location,
+                                     hint="Index with np.arange(n) of an integer n, or an integer parameter.")
+    if type(definition) in _INDEX_MOVES:
+        operands = [_as_index(graph, graph.value(s), what) for s in graph.operands(node)]
+        if all(o is not None for o in operands):
+            return type(definition).build(*operands, *definition.static, label=value.label)
+    return None
 
 
 def _is_mask(value: Value) -> bool:

@@ -201,7 +201,8 @@ def order(graph: Graph, nodes: list, exprs: dict, folded: dict, temps: dict, ear
     def emit(s, grad_of):
         done.add(s)
         expr = _fold(exprs[s], folded)
-        if s in graph.nodes and all(x.is_integer for x in expr.free_symbols) and graph.node_symbols(graph[s].definition):
+        if s in graph.nodes and all(x.is_integer for x in expr.free_symbols) and not expr.atoms(ArrayOp) \
+                and graph.node_symbols(graph[s].definition):  # cancelled to a number, not an array of constants
             expr = _filled(graph, s, expr)
         for dep in sorted(expr.free_symbols, key=sp.default_sort_key):
             if (dep in temps or dep in early) and dep not in done:

@@ -22,6 +22,7 @@ from .loops import Body
 from .names import Namer
 from .ops import OPS, Bound, array
 from .primitives import Identity
+from .primitives.constants import arange
 from .outside import Inputs
 from .resolve import (
     BINARY_OPERATORS, COMPARE_OPERATORS, NOT_CONSTANT, STATIC_OPERATORS, UNARY_OPERATORS, Resolver, foreign_function,
@@ -29,8 +30,8 @@ from .resolve import (
 from .scalar import stop_gradient
 from .source import FunctionSource, TransformSpec, lambda_def
 from .static import (
-    BUILTINS, LOOPS_HINT, MAX_UNROLL, Collected, Function, Local, Outside, Record, compare, container_method, dimension, refuse,
-    sequence, subscript, truth, unrolled,
+    BUILTINS, LOOPS_HINT, MAX_UNROLL, Collected, Function, Local, Outside, Record, Steps, compare, container_method,
+    dimension, refuse, sequence, subscript, truth, unrolled,
 )
 from .trees import TreeDef, leaf_names, unflatten
 from .validate import Constant, Method, validate
@@ -517,10 +518,18 @@ class Builder:
     def subscript_array(self, value: Value, index):
         """`x[index]` of an array (index: ints, slices, None, Ellipsis, arrays, or a tuple of them): the
         place array indexing plugs in; in a loop body, `X[t]` is the step's row of X."""
-        parts = _parts(index)
+        parts = tuple(self._range_index(p) for p in _parts(index))
         if isinstance(self.graph, Body):
             value, parts = self.graph.row_of(value, parts) or (value, parts)
         return indexing.subscript(self.graph, value, parts)
+
+    def _range_index(self, part):
+        """A `range` in an index as the integers it holds (`y_hat[range(len(y_hat)), y]`)."""
+        if isinstance(part, range):
+            return arange(self.graph, part.stop, part.start, part.step, len(part))
+        if isinstance(part, Steps) and part.streams == ("index",) and not part.reverse:
+            return arange(self.graph, part.start + part.length, part.start, 1, part.length)
+        return part
 
     def _owned(self, name: str) -> Value:
         """The array `name` holds, which an index assignment may update: one no other name, caller

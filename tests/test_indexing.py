@@ -148,8 +148,8 @@ REFUSED = {
     "two ellipses": ("def f(x):\n    return x[..., ...].sum()\n", UnsupportedSyntaxError, "single ellipsis", ""),
     "take without axis": ("def f(x, i):\n    return np.take(x, i).sum()\n", UnsupportedSyntaxError,
                           "axis`=None", "axis=0"),
-    "arange with a start": ("def f(x):\n    return x[np.arange(1, 3)].sum()\n", UnsupportedSyntaxError,
-                            "np.arange(n)", "integer parameter"),
+    "arange of a fractional step": ("def f(x):\n    return x[np.arange(0, 2, 0.5)].sum()\n", UnsupportedSyntaxError,
+                                    "integer bounds and step", "integer parameter"),
     "gather of another rank": ("def f(x, i):\n    return np.take_along_axis(x, i, axis=1).sum()\n", ShapeError,
                                "same rank", ""),
     "class targets of a wrong shape": ("def f(x, t):\n    return F.nll_loss(x, t)\n", ShapeError,
@@ -244,3 +244,51 @@ def test_numpy_newaxis_is_none(tmp_path):
                                    "    return (x[:, np.newaxis] * w[np.newaxis, :] ** 2).sum()\n")
     args = [np.linspace(-1, 1, 3), np.linspace(0.5, 2, 4)]
     assert symdiff.check_grad(module.f, args, wrt=("x", "w")) < 1e-6
+
+
+INDEX_IDIOMS = """
+import numpy as np
+
+def picked_by_range(y_hat, y):
+    return -np.log(y_hat[range(len(y_hat)), y]).mean()
+
+def picked_by_constant_range(y_hat, y):
+    return -np.log(y_hat[range(4), y]).mean()
+
+def shifted_rows(y_hat, y):
+    return -np.log(y_hat[np.arange(1, 4), y[:3]]).mean()
+"""
+
+TORCH_INDEX_IDIOMS = """
+import numpy as np
+import torch.nn.functional as F
+
+def shifted_targets(z):
+    n = z.shape[0] // 2
+    target = np.concatenate([np.arange(n, 2 * n), np.arange(0, n)])
+    return F.cross_entropy(z @ z.T, target)
+
+def flattened_targets(z, y):
+    return F.cross_entropy(z, y.T.reshape(-1))
+"""
+
+
+def test_ranges_and_aranges_with_a_start_index_as_integers(tmp_path):
+    m = load_module(tmp_path, INDEX_IDIOMS)
+    r = np.random.default_rng(8)
+    y_hat, y = r.uniform(0.1, 1.0, (4, 3)), r.integers(0, 3, 4)
+    for fn in (m.picked_by_range, m.picked_by_constant_range, m.shifted_rows):
+        np.testing.assert_allclose(symdiff.grad(fn)(y_hat, y), fd_gradient(fn, [y_hat, y], 0), rtol=1e-6, atol=1e-9)
+
+
+def test_joined_aranges_and_reshaped_targets_are_class_indices(tmp_path):
+    pytest.importorskip("torch")
+    m = load_module(tmp_path, TORCH_INDEX_IDIOMS)
+    r = np.random.default_rng(9)
+    z, zz, targets = r.standard_normal((4, 3)), r.standard_normal((6, 3)), r.integers(0, 3, (3, 2))
+    t = torch.tensor(z, requires_grad=True)
+    torch.nn.functional.cross_entropy(t @ t.T, torch.tensor([2, 3, 0, 1])).backward()
+    np.testing.assert_allclose(symdiff.grad(m.shifted_targets)(z), t.grad.numpy(), rtol=1e-12)
+    t = torch.tensor(zz, requires_grad=True)
+    torch.nn.functional.cross_entropy(t, torch.tensor(targets.T.reshape(-1))).backward()
+    np.testing.assert_allclose(symdiff.grad(m.flattened_targets, wrt="z")(zz, targets), t.grad.numpy(), rtol=1e-12)

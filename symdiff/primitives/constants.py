@@ -60,10 +60,13 @@ class Arange(Constant):
         return f"arange({stop})" if (start, step) == (0, 1) else f"arange({start}, {stop}, {step})"
 
 
-def arange(graph, stop) -> Value:
-    """`np.arange(stop)` as integers: an index array."""
-    stop = sp.sympify(stop)
-    return array_op(graph, Arange(sp.Integer(0), stop, sp.Integer(1), stop), (stop,), f"arange({stop})", stem="rows")
+def arange(graph, stop, start=0, step=1, size=None) -> Value:
+    """`np.arange(start, stop, step)` of `size` elements (`stop` for the default start and step) as
+    integers: an index array."""
+    start, stop, step = (sp.sympify(a) for a in (start, stop, step))
+    size = stop if size is None else sp.sympify(size)
+    op = Arange(start, stop, step, size)
+    return array_op(graph, op, (size,), str(op), stem="rows")
 
 
 class Linspace(Constant):
