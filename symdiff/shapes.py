@@ -151,7 +151,21 @@ class Dims:
             numerator, denominator = part.args[0].as_numer_denom()
             if denominator.is_Integer and numerator.is_Symbol:
                 bound |= self.divide(numerator, int(denominator)) is not None
-        return self.equal(a, b) if bound else None
+        return self.equal(a, b) if bound else self._equal_products(a, b)
+
+    def _equal_products(self, a, b) -> sp.Expr | None:
+        """`a == b` for products of flexible sizes (`T*B` of one array against `T'*B'` of another,
+        flattened): factors are unified pairwise by their sizes seen, where those pair them one way
+        only (distinct on each side, the same on both); None otherwise."""
+        sides = [sp.Mul.make_args(d) for d in (a, b)]
+        if not all(len(f) > 1 and all(x.is_Symbol and x in self._flexible for x in f) for f in sides):
+            return None
+        seen = [{self._seen.get(x): x for x in f} for f in sides]
+        if None in seen[0] or any(len(s) != len(f) for s, f in zip(seen, sides)) or seen[0].keys() != seen[1].keys():
+            return None
+        for size, x in seen[0].items():
+            self.equal(x, seen[1][size])
+        return self.find(a)
 
     def divide(self, d, k: int) -> sp.Expr | None:
         """`d / k` as a dimension, where it is whole: a multiple of `k`, or a flexible symbol whose size

@@ -117,3 +117,15 @@ def first_half(x):
         np.testing.assert_allclose(grad(x), np.r_[2 * x[: n // 2], np.zeros(n - n // 2)])
     with pytest.raises(symdiff.ShapeError, match="cannot broadcast"):
         symdiff.grad(module.gated, wrt="z")(r.standard_normal((3, 7)), v)
+
+
+def test_products_of_flexible_sizes_unify_factor_by_factor_where_the_sizes_pair_them():
+    dims = Dims()
+    t, b = dims.symbol("T", seen=3, flexible=True), dims.symbol("B", seen=2, flexible=True)
+    t2, b2 = dims.symbol("T2", seen=3, flexible=True), dims.symbol("B2", seen=2, flexible=True)
+    assert dims.equal(t * b, b2 * t2) is not None
+    assert dims.find(t2) == dims.find(t) and dims.find(b2) == dims.find(b)
+    same = Dims()  # sizes that pair two ways: nothing is guessed
+    p, q = same.symbol("P", seen=2, flexible=True), same.symbol("Q", seen=2, flexible=True)
+    r, s = same.symbol("R", seen=2, flexible=True), same.symbol("S", seen=2, flexible=True)
+    assert same.equal(p * q, r * s) is None and same.find(r) == r
