@@ -165,7 +165,7 @@ class Dims:
             return None
         for size, x in seen[0].items():
             self.equal(x, seen[1][size])
-        return self.find(a)
+        return self.find(a) if sp.expand(self.find(a) - self.find(b)) == 0 else None
 
     def divide(self, d, k: int) -> sp.Expr | None:
         """`d / k` as a dimension, where it is whole: a multiple of `k`, or a flexible symbol whose size
