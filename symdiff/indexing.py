@@ -2,8 +2,8 @@
 and index assignment as a functional update, checked and built from the primitives of
 `primitives.subscripts` and `primitives.gathers`.
 
-Index arrays are the function's parameters (which then stay integers), `np.arange(n)`, or views of
-them.
+Index arrays are the function's parameters (which then stay integers), `np.arange` of integer
+bounds, `range(...)`, argsorts, and those reshaped, flipped, rolled or joined.
 """
 from __future__ import annotations
 

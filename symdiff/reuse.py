@@ -189,6 +189,15 @@ def storage(program: Program) -> tuple[dict, dict]:
     for s, i in last.items():
         if s in root:
             ends[root[s]] = max(ends.get(root[s], -1), i)
+    results: dict = {}  # loop -> the last statement reading one of its results
+    for st in program.statements:
+        if isinstance(st.expr, LoopResult):
+            loop = st.expr.args[0]
+            results[loop] = max(results.get(loop, -1), last.get(st.target, -1))
+    for st in program.statements:  # a result may be an operand itself (a loop of no steps, swapped carries)
+        if isinstance(st.expr, Loop) and st.target in results:
+            for o in st.expr.free_symbols:
+                ends[root.get(o, o)] = max(ends.get(root.get(o, o), -1), results[st.target])
     return root, ends
 
 

@@ -3,7 +3,7 @@
 Elementwise array code is a scalar SymPy expression applied with numpy broadcasting; SymPy
 differentiates it. These primitives keep the calculus in stable terms (softplus' = sigmoid,
 never exp(z)/(1+exp(z))) and follow torch's conventions at kinks (relu'(0) = 0). How each one is
-computed in numpy is the emitter's business (see `optimize.expand_primitives`).
+computed in numpy is the emitter's business (see `stable.expand`).
 """
 from __future__ import annotations
 

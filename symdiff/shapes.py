@@ -145,13 +145,18 @@ class Dims:
     def _equal_parts(self, a, b, difference) -> sp.Expr | None:
         """`a == b` where they differ by whole parts (`x[:, :D // 2]` against `x[:, D // 2:]`): each
         flexible size divided with `//` is bound to a multiple of its divisor where its size seen is
-        one (see `divide`), then they are unified again; None where none is."""
+        one (see `divide`), then they are unified again; None where none is, with nothing bound."""
+        saved = dict(self._parent)
         bound = False
         for part in sorted(difference.atoms(sp.floor), key=sp.default_sort_key):
             numerator, denominator = part.args[0].as_numer_denom()
             if denominator.is_Integer and numerator.is_Symbol:
                 bound |= self.divide(numerator, int(denominator)) is not None
-        return self.equal(a, b) if bound else self._equal_products(a, b)
+        result = self.equal(a, b) if bound else self._equal_products(a, b)
+        if result is None:  # a failed equality constrains nothing
+            self._parent.clear()
+            self._parent.update(saved)
+        return result
 
     def _equal_products(self, a, b) -> sp.Expr | None:
         """`a == b` for products of flexible sizes (`T*B` of one array against `T'*B'` of another,

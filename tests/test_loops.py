@@ -541,3 +541,29 @@ def f(X):
     with pytest.raises(UnsupportedSyntaxError, match="dict comprehension") as info:
         symdiff.grad(module.f)(np.ones((3, 2)))
     assert info.value.lineno == 5 and "for` statement appending" in str(info.value)
+
+
+def swaps_views_of_a_temporary(x, s, W):
+    e = np.exp(x)
+    a = e[0]
+    b = e[1]
+    for r in s:
+        a, b = b, np.tanh(W @ a + r)
+    y = np.sin(x) * 2.0
+    return np.sum(a) + np.sum(y * y)
+
+
+def test_a_loop_result_that_is_its_initial_view_keeps_the_buffer_it_views():
+    """Found in review: at 0 or 1 steps `a` is a view of `e`, whose buffer in-place code once reused."""
+    r = rng(15)
+    x, W = r.normal(size=(3, 4)), r.normal(size=(4, 4)) * 0.5
+    transformed = symdiff.value_and_grad(swaps_views_of_a_temporary, wrt=(0, 2))
+    value_only = symdiff.derive(swaps_views_of_a_temporary, wrt=("x", "W"), dtype=np.float64,
+                                shapes={"x": ("T", "n"), "s": ("K", "n"), "W": ("n", "n")}).compiled("value")
+    for K in (0, 1, 2):
+        s = r.normal(size=(K, 4))
+        value, grads = transformed(x, s, W)
+        np.testing.assert_allclose(value, swaps_views_of_a_temporary(x, s, W), rtol=1e-12)
+        np.testing.assert_allclose(value_only(x, s, W), swaps_views_of_a_temporary(x, s, W), rtol=1e-12)
+        for g, i in zip(grads, (0, 2)):
+            np.testing.assert_allclose(g, fd_gradient(swaps_views_of_a_temporary, [x, s, W], i), rtol=1e-6, atol=1e-8)

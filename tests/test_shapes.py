@@ -92,6 +92,8 @@ def test_halves_split_with_floor_division_unify_only_where_the_size_divides():
     e = odd.symbol("E", seen=7, flexible=True)
     assert odd.equal(sp.floor(e / 2), e - sp.floor(e / 2)) is None
     assert odd.find(e) == e  # nothing bound
+    f = dims.symbol("F", seen=4, flexible=True)
+    assert dims.equal(sp.floor(f / 2), 1) is None and dims.find(f) == f  # a failed equality binds nothing
 
 
 def test_a_split_in_halves_is_differentiated_and_a_lone_half_keeps_odd_sizes(tmp_path):
