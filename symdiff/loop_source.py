@@ -50,9 +50,11 @@ def run(builder, stmt: ast.For, items, constant: bool):
     A constant range short enough to unroll is unrolled where its body cannot be a loop node's
     (it indexes a list with the step, say)."""
     if isinstance(items, range) and len(items) <= MAX_UNROLL:
+        bodies, env = list(builder.graph.subgraphs), dict(builder.env)
         try:
             return _run(builder, stmt, steps(builder, items), constant)
-        except SymdiffError:
+        except SymdiffError:  # unrolled from the state before: the failed loop node's bodies dropped
+            builder.graph.subgraphs[:], builder.env = bodies, env
             return builder.loop(stmt, list(items), constant)
     return _run(builder, stmt, steps(builder, items), constant)
 

@@ -270,6 +270,26 @@ def test_short_loops_over_layers_still_unroll():
     assert " for " not in source
 
 
+def layers_by_step(x, Ws):
+    for i in range(10):
+        x = np.tanh(x @ Ws[i])
+    return x.sum()
+
+
+def test_a_constant_range_that_cannot_be_a_loop_node_unrolls_and_leaves_no_body():
+    shapes = {"x": ("D",), "Ws": [("D", "D")] * 10}
+    assert symdiff.derive(layers_by_step, shapes=shapes).graph.subgraphs == []
+    r = rng(16)
+    x, Ws = r.normal(size=3), [r.normal(size=(3, 3)) * 0.5 for _ in range(10)]
+    grads = symdiff.grad(layers_by_step, wrt="Ws")(x, Ws)
+    for i in (0, 9):
+        e = np.zeros((3, 3))
+        e[1, 2] = 1e-6
+        plus = layers_by_step(x, [W + e if j == i else W for j, W in enumerate(Ws)])
+        minus = layers_by_step(x, [W - e if j == i else W for j, W in enumerate(Ws)])
+        np.testing.assert_allclose(grads[i][1, 2], (plus - minus) / 2e-6, rtol=1e-6)
+
+
 def rows_from_one(X, w):
     s = 0.0
     for t in range(1, X.shape[0]):
