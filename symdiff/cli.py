@@ -90,7 +90,7 @@ def show(args) -> int:
     start = time.perf_counter()
     derivation = derive(source, wrt=_wrt(args.wrt, builtin), shapes=_shapes(args.shape))
     kinds = _kinds(args.kinds, ("grad",))
-    functions = [derivation.function_ast(k) for k in kinds]
+    functions = derivation.function_asts(kinds)
     elapsed = time.perf_counter() - start
     if args.dot or args.png:
         return _picture(derivation, args.png)

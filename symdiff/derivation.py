@@ -20,6 +20,7 @@ from .ir import Graph, Value, exact
 from .primitives.einsums import identity_seed
 from .optimize import schedule
 from .reuse import reuse
+from .rows import RowSum, row_sum
 from .printing import math
 from .shapes import format_shape
 from .source import FunctionSource
@@ -97,10 +98,10 @@ class Derivation:
         self._require_scalar("a gradient")
         return self._pullback(self.graph.const(1))
 
-    def _pullback(self, seed: Value) -> dict[str, sp.Symbol]:
+    def _pullback(self, seed: Value, of: sp.Symbol | None = None) -> dict[str, sp.Symbol]:
         graph = self.graph
         with graph.context(location=self.source_info.location(self.source_info.tree)):
-            cotangents = backward(graph, self.output, self._wrt_symbols(), seed)
+            cotangents = backward(graph, of or self.output, self._wrt_symbols(), seed)
         return {n: cotangents[s].symbol for n, s in zip(self.wrt.names, self._wrt_symbols())}
 
     def _param(self, name: str, shape: tuple) -> sp.Symbol:
@@ -146,6 +147,20 @@ class Derivation:
 
     def _build_value_and_grad(self):
         return Built((), (self._with_aux(self.output), self._grad_tuple()))
+
+    @functools.cached_property
+    def row_sum(self) -> RowSum | None:
+        """How the value is a sum over the rows of a batch (see `rows`): its gradient then streams."""
+        if self.has_aux or self.graph[self.output].shape:
+            return None
+        return row_sum(self.graph, self.output)
+
+    def _build_rows_grad(self):
+        grads = self._pullback(self.graph.const(1), of=self.row_sum.total)
+        return Built((), self.wrt.pack(tuple(grads[n] for n in self.wrt.names)))
+
+    def _build_rows_value_and_grad(self):
+        return Built((), (self.row_sum.total, self.build("rows_grad").returns))
 
     def _build_vjp(self):
         v = self._param("v", self.graph[self.output].shape)
@@ -237,6 +252,8 @@ class Derivation:
 
     # -- code ---------------------------------------------------------------------------------
     def function_name(self, kind: str) -> str:
+        if kind.startswith("rows_"):  # the row block a streaming kind calls
+            return f"_row_block_{kind[len('rows_'):]}_{self.name}"
         return self.name if kind == "value" else f"{kind}_{self.name}"
 
     def program(self, kind: str):
@@ -264,8 +281,20 @@ class Derivation:
                 self._programs[kind] = reuse(program)
             return self._programs[kind]
 
-    def function_ast(self, kind: str, in_place: bool = True):
-        return emit.function_ast(self.program(kind), doc=self._docstring(kind), in_place=in_place)
+    def function_asts(self, kinds, in_place: bool = True) -> list:
+        """The `def` of each kind, after the row block a streaming one calls (with `in_place`: the
+        Array API modules do not stream)."""
+        functions = []
+        for kind in kinds:
+            rows = None
+            if in_place and kind in ("grad", "value_and_grad") and self.row_sum is not None:
+                block = f"rows_{kind}"
+                functions.append(emit.function_ast(self.program(block), doc=self._docstring(block)))
+                rows = emit.emit_rows.Rows(self.function_name(block), self.row_sum,
+                                           self.wrt.pack(tuple(self._wrt_symbols())), value=kind == "value_and_grad")
+            functions.append(emit.function_ast(self.program(kind), doc=self._docstring(kind), in_place=in_place,
+                                               rows=rows))
+        return functions
 
     def _docstring(self, kind: str) -> str:
         wrt = ", ".join(self.wrt.names)
@@ -279,13 +308,16 @@ class Derivation:
             "jacobian": f"Jacobian of `{self.name}` with respect to {wrt}: output.shape + parameter.shape.",
             "hessian": f"Hessian of `{self.name}` with respect to {wrt}.",
             "hvp": f"Hessian of `{self.name}` with respect to {wrt}, times the vectors {dots}.",
+            "rows_grad": f"The gradient with respect to {wrt} of the sum over a block of rows that `{self.name}` scales.",
+            "rows_value_and_grad": f"The sum over a block of rows that `{self.name}` scales, and its gradient with "
+                                   f"respect to {wrt}.",
         }[kind]
         program = self.program(kind)
         shapes = "\n".join(f"    {p}: {format_shape(program.shapes[p])}" for p in program.params)
         return f"{what}\n\nParameters and their shapes:\n{shapes}\n"
 
     def module_source(self, kinds=("value", "grad", "value_and_grad"), array_api: bool = False) -> str:
-        return emit.module_source([self.function_ast(k, in_place=not array_api) for k in kinds], array_api=array_api)
+        return emit.module_source(self.function_asts(kinds, in_place=not array_api), array_api=array_api)
 
     @functools.cached_property
     def source(self) -> str:

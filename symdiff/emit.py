@@ -18,7 +18,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from . import array_api as standard, emit_loops, inplace
+from . import array_api as standard, emit_loops, emit_rows, inplace
 from .ir import ArrayOp, is_boolean
 from .loops import Loop, LoopResult
 from .names import Namer
@@ -399,9 +399,11 @@ def _used_dims(program: Program) -> set:
     return used
 
 
-def function_ast(program: Program, *, doc: str | None = None, in_place: bool = True) -> ast.FunctionDef:
+def function_ast(program: Program, *, doc: str | None = None, in_place: bool = True,
+                 rows: emit_rows.Rows | None = None) -> ast.FunctionDef:
     """The `def` computing `program`; with `in_place`, elementwise chains run in place where shapes
-    and dtypes allow it (see `inplace`), into dead temporaries' buffers where `reuse` gave them."""
+    and dtypes allow it (see `inplace`), into dead temporaries' buffers where `reuse` gave them. With
+    `rows`, a batch of more than one block streams through the row block function (see `emit_rows`)."""
     params = [str(p) for p in program.params]
     fresh = Namer(params)
     names: dict = {p: str(p) for p in program.params}
@@ -416,7 +418,7 @@ def function_ast(program: Program, *, doc: str | None = None, in_place: bool = T
     if doc:
         body.append(ast.Expr(ast.Constant(_indented(doc))))
     bound: set = set()
-    used = _used_dims(program)
+    used = _used_dims(program) | (emit_rows.dims(rows) if rows else set())
     lower = Lowering(names)
     for p in _check_order(program.params, program.shapes):
         body += _check_statements(names[p], program.shapes[p], lower, bound, used)
@@ -449,6 +451,8 @@ def function_ast(program: Program, *, doc: str | None = None, in_place: bool = T
                 out.append(ast.Assign([ast.Name(target, ast.Store())], lowering(stmt.expr)))
         return out
 
+    if rows:
+        body += emit_rows.driver(rows, program.params, names, lower)
     body += statements(program.statements, lower, typing)
     body.append(ast.Return(_returns(program.returns, lower)))
     args = ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in params], kwonlyargs=[], kw_defaults=[], defaults=[])

@@ -68,6 +68,8 @@ class ArrayOp(sp.Function):
       `{b}`... when there are several; static parameters by their names), or a method
       `numpy(L, *operand_asts, *static)` returning an `ast` expression (`L` lowers dimensions);
     * `view`: numpy returns a view of the first operand (`readonly`: a read-only one).
+    * `rows(batched, *operand_shapes)`: whether row i of the result reads only row i of the operands
+      flagged in `batched` (their leading axis is the batch) and all of the others (see `rows`).
     * `numpy_statements(L, target, *operand_asts, *static)`, instead of `numpy`: a list of `ast`
       statements assigning the result to the name `target` (an array filled in place: a scatter).
 
@@ -93,6 +95,9 @@ class ArrayOp(sp.Function):
     @property
     def static(self) -> tuple:
         return tuple(from_static(a) for a in self.args[len(self.operands):])
+
+    def rows(self, batched: tuple, *shapes) -> bool:
+        return False
 
     def vjp(self, g, ans, *args, needs):
         raise NotImplementedError(f"{type(self).__name__} has no reverse rule")

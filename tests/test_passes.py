@@ -172,7 +172,7 @@ def test_reuse_never_takes_a_buffer_of_another_dtype_or_a_broadcast_shape():
     r = rng(3)
     args = [r.standard_normal(s).astype(t) for s, t in [((5, 4), "float64"), ((5, 3), "float32"),
                                                         ((4, 3), "float64"), ((3,), "float32")]]
-    results = [emit.compile_module(emit.module_source([d.function_ast("value_and_grad", in_place=i)]),
+    results = [emit.compile_module(emit.module_source([*d.function_asts(("value_and_grad",), in_place=i)]),
                                    f"mixed_{i}")["value_and_grad_f"](*args) for i in (True, False)]
     (v1, g1), (v2, g2) = results
     assert v1 == v2 and g1.dtype == g2.dtype == np.float64 and np.array_equal(g1, g2)
@@ -228,7 +228,7 @@ def test_in_place_code_is_bit_identical_and_leaves_inputs_alone(dtype):
     kept = [a.copy() for a in args]
     results = []
     for in_place in (True, False):
-        source = emit.module_source([d.function_ast("value_and_grad", in_place=in_place)])
+        source = emit.module_source(d.function_asts(("value_and_grad",), in_place=in_place))
         assert ("out=" in source) == in_place
         value, grads = emit.compile_module(source, f"passes_{in_place}")["value_and_grad_mlp"](*args)
         results.append([np.asarray(value), *grads])

@@ -36,6 +36,9 @@ class FullLike(Constant):
 
     params = ("value",)
 
+    def rows(self, batched, like):
+        return True
+
     def numpy(self, L, like, value):
         if value == 0:
             return A.call(A.np("zeros_like"), like)
@@ -52,6 +55,9 @@ class Full(Constant):
     @staticmethod
     def shape(dims, like, shape, value):
         return tuple(shape)
+
+    def rows(self, batched, like):
+        return True
 
     def numpy(self, L, like, shape, value):
         dtype = A.attr(like, "dtype")
@@ -71,6 +77,9 @@ class Identity(ArrayOp):
     view = True
     numpy = "{x}"
     shape = staticmethod(same_shape)
+
+    def rows(self, batched, x):
+        return True
 
     def vjp(self, g, ans, x, tag, *, needs):
         return (g,)

@@ -18,6 +18,9 @@ class MatMul(ArrayOp):
     def shape(dims, a, b):
         return matmul_shape(dims, a, b)
 
+    def rows(self, batched, a, b):
+        return batched == (True, False) and len(a) >= 2 and len(b) <= 2
+
     def vjp(self, g, ans, a, b, *, needs):
         g = full(g, ans)
         if a.ndim > 2 or b.ndim > 2:

@@ -30,6 +30,10 @@ class Reduction(ArrayOp):
             kwargs["keepdims"] = A.const(True)
         return A.method(x, self.method, **kwargs)
 
+    def rows(self, batched, x):
+        axes = self.static[0]
+        return bool(axes) and 0 not in axes
+
     def _sympystr(self, printer):
         axes, keepdims = self.static
         keep = ", keepdims=True" if keepdims else ""
