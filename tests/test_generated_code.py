@@ -2,9 +2,9 @@
 import ast
 import inspect
 import os
+import re
 import subprocess
 import sys
-import re
 import traceback
 
 import numpy as np
