@@ -67,7 +67,7 @@ def driver(rows: Rows, params: list, names: dict, lower) -> list[ast.stmt]:
     width = widths[0] if len(widths) == 1 else f"max({', '.join(widths)})" if widths else "1"
     itemsize = f"{names[next(p for p in params if p in rs.batched)]}.itemsize"
     first = pattern([p if s else g for g, p, s in zip(grads, parts, streamed)])
-    src = [f"{block} = max({MIN_ROWS}, {BLOCK_BYTES} // ({width} * {itemsize}))",
+    src = [f"{block} = max({MIN_ROWS}, {BLOCK_BYTES} // max(1, {width} * {itemsize}))",
            f"if {n} > {block}:",
            f"    {f'{total}, ' if rows.value else ''}{first} = {call(f':{block}')}"]
     for w, g, p, s in zip(wrt, grads, parts, streamed):

@@ -28,7 +28,7 @@ def export_source(derivations: list[Derivation], kinds=DEFAULT_KINDS, command: s
     if unknown:
         raise ValueError(f"unknown kinds {unknown}: choose from {', '.join(KINDS)}")
     functions = [f for d in derivations for f in d.function_asts(kinds, in_place=not array_api)]
-    names = [f.name for f in functions if not f.name.startswith("_")]
+    names = [f.name for f in functions if not f.name.startswith("_row_block_")]
     all_ = ast.Assign([ast.Name("__all__", ast.Store())], ast.List([ast.Constant(n) for n in names], ast.Load()))
     return emit.module_source(functions, doc=_header(derivations, kinds, command, array_api), trailer=[all_],
                               array_api=array_api)

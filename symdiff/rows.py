@@ -51,13 +51,20 @@ def row_sum(graph: Graph, output: sp.Symbol) -> RowSum | None:
     kinds = _kinds(graph, rows, shape[0])
     if kinds is None or kinds[rows] != "batched":
         return None
-    batched = frozenset(s for s, k in kinds.items() if k == "batched" and graph[s].is_param)
+    batched = set()  # every parameter with the batch as leading axis, read or not: the driver slices them all
+    for p in graph.params:
+        leads = bool(graph[p].shape) and graph[p].shape[0] == shape[0]
+        if any(shape[0] in sp.sympify(d).free_symbols for d in graph[p].shape[1 if leads else 0:]):
+            return None
+        if leads:
+            batched.add(p)
+    batched = frozenset(batched)
     widths = {sp.Mul(*graph[s].shape[1:]) for s, k in kinds.items() if k == "batched"} - {sp.Integer(1)}
     return RowSum(total, scale, shape[0], batched, tuple(sorted(widths, key=sp.default_sort_key)))
 
 
 def _kinds(graph: Graph, root: sp.Symbol, batch: sp.Symbol) -> dict | None:
-    """"batched" or "free" for each node `root` reads, or None if one is neither."""
+    """`"batched"` or `"free"` for each node `root` reads, or None if one is neither."""
     kinds: dict = {}
     stack = [root]
     while stack:

@@ -199,3 +199,29 @@ def test_exported_module_keeps_the_row_block_private_and_numpy_only(tmp_path):
     gw, gb = namespace["grad_bce_mean"](*args)
     fd, exact = _directional(bce_mean, args, gb, 3, seed=11)
     assert exact == pytest.approx(fd, rel=1e-6)
+
+
+def unread(x: "N K", u: "N K"):
+    return np.sum(x ** 2)
+
+
+def size_only(x: "N K", v: "N"):
+    return np.sum(x ** 2) / v.shape[0]
+
+
+def row_weighted(x: "N D", w: "D"):
+    return np.sum(x * w)
+
+
+@pytest.mark.parametrize("fn, other", [(unread, (N, WIDE)), (size_only, (N,))])
+def test_an_input_with_the_batch_the_sum_does_not_read_is_sliced_too(fn, other):
+    x, o = rng(12).standard_normal((N, WIDE)), rng(13).standard_normal(other)
+    assert "_row_block_" in symdiff.derive(fn, wrt="x").source
+    gx = symdiff.grad(fn, wrt="x")(x, o)
+    fd, exact = _directional(fn, [x, o], gx, 0, seed=14)
+    assert exact == pytest.approx(fd, rel=1e-6)
+
+
+def test_rows_of_no_elements_stream_nothing():
+    value, (gx, gw) = symdiff.value_and_grad(row_weighted, wrt=("x", "w"))(np.zeros((N, 0)), np.zeros(0))
+    assert value == 0.0 and gx.shape == (N, 0) and gw.shape == (0,)
