@@ -153,7 +153,7 @@ class Derivation:
         """How the value is a sum over the rows of a batch (see `rows`): its gradient then streams."""
         if self.has_aux or self.graph[self.output].shape:
             return None
-        return row_sum(self.graph, self.output)
+        return row_sum(self.graph, self.output, self.param_symbols)
 
     def _build_rows_grad(self):
         grads = self._pullback(self.graph.const(1), of=self.row_sum.total)

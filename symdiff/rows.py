@@ -28,8 +28,8 @@ class RowSum:
     width: tuple  # the row sizes (elements) of the batched nodes other than 1
 
 
-def row_sum(graph: Graph, output: sp.Symbol) -> RowSum | None:
-    """How `output` is a sum over the rows of a batch, or None."""
+def row_sum(graph: Graph, output: sp.Symbol, params: list) -> RowSum | None:
+    """How `output`, a function of `params`, is a sum over the rows of a batch, or None."""
     node = graph[output]
     if node.shape or node.is_param:
         return None
@@ -51,14 +51,10 @@ def row_sum(graph: Graph, output: sp.Symbol) -> RowSum | None:
     kinds = _kinds(graph, rows, shape[0])
     if kinds is None or kinds[rows] != "batched":
         return None
-    batched = set()  # every parameter with the batch as leading axis, read or not: the driver slices them all
-    for p in graph.params:
-        leads = bool(graph[p].shape) and graph[p].shape[0] == shape[0]
-        if any(shape[0] in sp.sympify(d).free_symbols for d in graph[p].shape[1 if leads else 0:]):
-            return None
-        if leads:
-            batched.add(p)
-    batched = frozenset(batched)
+    params = {p: _kind(graph, graph[p], [], [], shape[0]) for p in params}  # the driver slices every batched one
+    if None in params.values():
+        return None
+    batched = frozenset(p for p, k in params.items() if k == "batched")
     widths = {sp.Mul(*graph[s].shape[1:]) for s, k in kinds.items() if k == "batched"} - {sp.Integer(1)}
     return RowSum(total, scale, shape[0], batched, tuple(sorted(widths, key=sp.default_sort_key)))
 

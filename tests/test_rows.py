@@ -62,7 +62,8 @@ def _derive(fn, shapes):
     (scalar_weight, {"x": ("N", "D"), "a": ()}, "1"),
 ])
 def test_a_mean_or_sum_over_rows_streams(fn, shapes, scale):
-    found = row_sum(_derive(fn, shapes).graph, _derive(fn, shapes).output)
+    d = _derive(fn, shapes)
+    found = row_sum(d.graph, d.output, d.param_symbols)
     assert found is not None and str(found.batch) == "N" and str(found.scale) == scale
     assert {str(p) for p in found.batched} == {p for p, s in shapes.items() if s[:1] == ("N",)}
 
@@ -72,7 +73,7 @@ def test_what_reads_across_rows_does_not_stream(fn):
     """A mean over the batch inside, a term outside the sum, a row's position, a product over the
     rows and the batch size as a number all make the blocks' sum differ from the function."""
     d = _derive(fn, {"x": ("N", "D"), "w": ("D",)} if fn is not mean_of_rows else {"x": ("N", "D")})
-    assert row_sum(d.graph, d.output) is None
+    assert row_sum(d.graph, d.output, d.param_symbols) is None
     assert "_row_block_" not in d.module_source()
 
 
